@@ -1,0 +1,54 @@
+#pragma once
+
+#include <berth/base/result.hpp>
+#include <berth/store/store.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace berth::cli {
+
+// What --insecure-options turned off, for this invocation only.
+struct InsecureOptions {
+    bool image = false;  // run images without a verified signature
+    bool tls = false;    // accept TLS certificates that do not verify
+    bool http = false;   // allow plain HTTP
+    bool pubkey = false; // accept keys from discovery without review
+
+    static Result<InsecureOptions> parse(const std::string& text);
+};
+
+// Options every command shares, and the store opened on first use.
+class Context
+{
+public:
+    std::string root;
+    std::string insecureText = "none";
+    bool debug = false;
+    bool quiet = false;
+    InsecureOptions insecure;
+
+    Result<Store*> store();
+
+private:
+    std::unique_ptr<Store> store_;
+};
+
+// A command's parse step records what to run; main runs it after parsing so
+// that every error becomes one line and an exit code.
+using Action = std::function<int()>;
+
+// Prints "berth: MESSAGE" and returns 125, berth's own failure status.
+int fail(const Error& error);
+int fail(const std::string& message);
+
+// Each command file adds itself to the parser.
+void addVersionCommand(CLI::App& app, Context& context, Action& action);
+void addFetchCommand(CLI::App& app, Context& context, Action& action);
+void addImageCommand(CLI::App& app, Context& context, Action& action);
+void addRunCommand(CLI::App& app, Context& context, Action& action);
+
+} // namespace berth::cli

@@ -1,0 +1,122 @@
+#include <berth/store/digest.hpp>
+
+#include <openssl/evp.h>
+
+namespace berth {
+
+namespace {
+
+bool isLowerHex(std::string_view s)
+{
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    return true;
+}
+
+std::string quoted(std::string_view text)
+{
+    // Never echo an unbounded attacker string into an error line.
+    std::string shown(text.substr(0, 80));
+    for (char& c : shown)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            c = '?';
+    return "'" + shown + (text.size() > 80 ? "…'" : "'");
+}
+
+} // namespace
+
+Digest::Digest(DigestAlgorithm algorithm, std::string hex)
+    : algorithm_(algorithm), hex_(std::move(hex))
+{
+}
+
+Result<Digest> Digest::parse(std::string_view text)
+{
+    auto colon = text.find(':');
+    if (colon == std::string_view::npos)
+        return Error("invalid digest " + quoted(text) + ": expected ALGORITHM:HEX");
+    std::string_view alg = text.substr(0, colon);
+    std::string_view hex = text.substr(colon + 1);
+    DigestAlgorithm algorithm;
+    size_t length;
+    if (alg == "sha256") {
+        algorithm = DigestAlgorithm::Sha256;
+        length = 64;
+    } else if (alg == "sha512") {
+        algorithm = DigestAlgorithm::Sha512;
+        length = 128;
+    } else {
+        return Error("invalid digest " + quoted(text) + ": unsupported algorithm");
+    }
+    if (hex.size() != length || !isLowerHex(hex))
+        return Error("invalid digest " + quoted(text) + ": expected " + std::to_string(length) +
+                     " lowercase hex digits");
+    return Digest(algorithm, std::string(hex));
+}
+
+Result<Digest> Digest::parseAppc(std::string_view text)
+{
+    if (text.starts_with("sha512-")) {
+        std::string oci = "sha512:" + std::string(text.substr(7));
+        return parse(oci);
+    }
+    return parse(text);
+}
+
+std::string Digest::algorithmName() const
+{
+    return algorithm_ == DigestAlgorithm::Sha256 ? "sha256" : "sha512";
+}
+
+std::string Digest::str() const { return algorithmName() + ":" + hex_; }
+
+std::string Digest::appcStr() const { return algorithmName() + "-" + hex_; }
+
+std::string Digest::blobPath() const { return algorithmName() + "/" + hex_; }
+
+struct Hasher::State {
+    EVP_MD_CTX* ctx = nullptr;
+    ~State() { EVP_MD_CTX_free(ctx); }
+};
+
+Hasher::Hasher(DigestAlgorithm algorithm)
+    : state_(std::make_unique<State>()), algorithm_(algorithm)
+{
+    state_->ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(state_->ctx,
+                      algorithm == DigestAlgorithm::Sha256 ? EVP_sha256() : EVP_sha512(), nullptr);
+}
+
+Hasher::Hasher(Hasher&&) noexcept = default;
+Hasher& Hasher::operator=(Hasher&&) noexcept = default;
+Hasher::~Hasher() = default;
+
+void Hasher::update(const void* data, size_t size)
+{
+    EVP_DigestUpdate(state_->ctx, data, size);
+}
+
+Digest Hasher::finish()
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(state_->ctx, md, &length);
+    static const char digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        hex += digits[md[i] >> 4];
+        hex += digits[md[i] & 15];
+    }
+    return Digest(algorithm_, std::move(hex));
+}
+
+Digest Hasher::hash(DigestAlgorithm algorithm, std::string_view data)
+{
+    Hasher h(algorithm);
+    h.update(data);
+    return h.finish();
+}
+
+} // namespace berth

@@ -1,0 +1,131 @@
+#include <berth/store/store.hpp>
+
+#include <berth/base/file.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace berth {
+
+std::string defaultStoreRoot()
+{
+    if (::geteuid() == 0)
+        return "/var/lib/berth";
+    if (const char* data = std::getenv("XDG_DATA_HOME"); data && data[0] == '/')
+        return std::string(data) + "/berth";
+    const char* home = std::getenv("HOME");
+    std::string homeDir = home && home[0] ? home : "";
+    if (homeDir.empty())
+        if (passwd* pw = ::getpwuid(::getuid()))
+            homeDir = pw->pw_dir;
+    return homeDir + "/.local/share/berth";
+}
+
+Result<std::string> runtimeDirectory()
+{
+    std::string dir;
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && xdg[0] == '/' && pathExists(xdg))
+        dir = std::string(xdg) + "/berth";
+    else if (::geteuid() == 0)
+        dir = "/run/berth";
+    else
+        dir = "/tmp/berth-" + std::to_string(::getuid());
+    if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
+        return Error::fromErrno("create runtime directory '" + dir + "'");
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) < 0)
+        return Error::fromErrno("stat '" + dir + "'");
+    // /tmp is shared: another user could have made this path first.
+    if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+        return Error("runtime directory '" + dir +
+                     "' is not a private directory owned by you (remove it, or set "
+                     "XDG_RUNTIME_DIR)");
+    return dir;
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& root)
+{
+    if (root.empty() || root[0] != '/')
+        return Error("store root '" + root + "' must be an absolute path");
+    for (const char* sub : {"", "/blobs/sha256", "/blobs/sha512", "/tmp", "/trees", "/pods"})
+        BERTH_CHECK(makeDirectories(root + sub, 0755).context("create store '" + root + "'"));
+    std::unique_ptr<Store> store(new Store());
+    store->root_ = root;
+    BERTH_TRY(store->rootFd_, openDirectory(root));
+    BERTH_TRY(store->index_, ImageIndex::open(root + "/index.db"));
+    return store;
+}
+
+std::string Store::blobPath(const Digest& digest) const
+{
+    return root_ + "/blobs/" + digest.blobPath();
+}
+
+bool Store::hasBlob(const Digest& digest) const
+{
+    struct stat st;
+    return ::fstatat(rootFd_.get(), ("blobs/" + digest.blobPath()).c_str(), &st,
+                     AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISREG(st.st_mode);
+}
+
+Result<UniqueFd> Store::openBlob(const Digest& digest) const
+{
+    return openAt(rootFd_.get(), "blobs/" + digest.blobPath(), O_RDONLY | O_NOFOLLOW)
+        .context("blob " + digest.str());
+}
+
+Result<std::string> Store::readBlob(const Digest& digest, size_t maxBytes) const
+{
+    BERTH_TRY(UniqueFd fd, openBlob(digest));
+    BERTH_TRY(std::string data, readAll(fd.get(), maxBytes).context("read blob " + digest.str()));
+    Digest actual = Hasher::hash(digest.algorithm(), data);
+    if (!(actual == digest))
+        return Error("blob " + digest.str() + " in the store is corrupt (its content hashes to " +
+                     actual.str() + "); remove the image and fetch it again");
+    return data;
+}
+
+Result<BlobWriter> Store::newBlob(DigestAlgorithm algorithm)
+{
+    std::string name = "tmp/blob-" + randomHex(8);
+    BERTH_TRY(UniqueFd fd, openAt(rootFd_.get(), name, O_WRONLY | O_CREAT | O_EXCL, 0600));
+    return BlobWriter(rootFd_.get(), name, std::move(fd), algorithm);
+}
+
+Result<Digest> Store::putBlob(std::string_view data, DigestAlgorithm algorithm)
+{
+    Digest digest = Hasher::hash(algorithm, data);
+    if (hasBlob(digest))
+        return digest;
+    BERTH_TRY(BlobWriter writer, newBlob(algorithm));
+    BERTH_CHECK(writer.write(data));
+    return writer.commit(digest);
+}
+
+Result<void> Store::removeBlob(const Digest& digest)
+{
+    if (::unlinkat(rootFd_.get(), ("blobs/" + digest.blobPath()).c_str(), 0) < 0 &&
+        errno != ENOENT)
+        return Error::fromErrno("remove blob " + digest.str());
+    return ok();
+}
+
+Result<std::string> Store::makeTempDirectory(const std::string& prefix)
+{
+    std::string name = root_ + "/tmp/" + prefix + "-" + randomHex(8);
+    if (::mkdir(name.c_str(), 0700) < 0)
+        return Error::fromErrno("create '" + name + "'");
+    return name;
+}
+
+Result<FileLock> Store::lock(FileLock::Mode mode)
+{
+    return FileLock::acquire(rootFd_.get(), "lock", mode).context("lock store '" + root_ + "'");
+}
+
+} // namespace berth
