@@ -1,0 +1,48 @@
+#pragma once
+
+#include <berth/base/result.hpp>
+#include <berth/image/image_record.hpp>
+#include <berth/stage/id_map.hpp>
+#include <berth/store/store.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+// Limits on one layer (a hostile image must not fill the disk or the inode
+// table). Exceeding one is an error naming the limit.
+struct ExtractLimits {
+    uint64_t maxEntries = 2'000'000;
+    uint64_t maxBytes = uint64_t{64} << 30;     // uncompressed bytes per layer
+    uint64_t maxPathLength = 4096;
+};
+
+struct RenderOptions {
+    IdMap idMap = IdMap::forCurrentUser();
+    ExtractLimits limits;
+};
+
+// Renders the image's full root filesystem (every OCI layer, or the ACI and
+// its dependencies in order with pathWhitelist) into `destination`, which
+// must not exist yet. Files get their container ownership through the id map
+// (in a user namespace when rootless). On failure nothing is left at
+// `destination`.
+Result<void> renderImage(Store& store, const ImageRecord& image, const std::string& destination,
+                         const RenderOptions& options);
+
+// Like renderImage but only the image's own files: for an ACI its rootfs
+// without dependencies; for OCI the same as renderImage.
+Result<void> extractImage(Store& store, const ImageRecord& image, const std::string& destination,
+                          const RenderOptions& options);
+
+// Makes sure every layer of the image (and, for ACI, every dependency) is
+// unpacked in the store's tree cache, in overlay form (whiteouts as 0/0
+// character devices, opaque directories marked with the user.overlay.opaque
+// xattr). Returns the tree directories in overlay lowerdir order, topmost
+// first. Trees are shared by every image that has the same layer.
+Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageRecord& image,
+                                                   const RenderOptions& options);
+
+} // namespace berth
