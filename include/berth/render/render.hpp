@@ -2,22 +2,15 @@
 
 #include <berth/base/result.hpp>
 #include <berth/image/image_record.hpp>
+#include <berth/render/extract_limits.hpp>
 #include <berth/stage/id_map.hpp>
 #include <berth/store/store.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace berth {
-
-// Limits on one layer (a hostile image must not fill the disk or the inode
-// table). Exceeding one is an error naming the limit.
-struct ExtractLimits {
-    uint64_t maxEntries = 2'000'000;
-    uint64_t maxBytes = uint64_t{64} << 30;     // uncompressed bytes per layer
-    uint64_t maxPathLength = 4096;
-};
+namespace berth
+{
 
 struct RenderOptions {
     IdMap idMap = IdMap::forCurrentUser();
@@ -44,5 +37,8 @@ Result<void> extractImage(Store& store, const ImageRecord& image, const std::str
 // first. Trees are shared by every image that has the same layer.
 Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageRecord& image,
                                                    const RenderOptions& options);
+
+// The name of a layer's tree under STORE/trees: "sha256-HEX" of its diffId.
+std::string layerTreeKey(const Digest& diffId);
 
 } // namespace berth
