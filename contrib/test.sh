@@ -1,0 +1,88 @@
+#!/bin/bash
+# Install what is missing, build, and run every test: the unit suite and the
+# rootless system suite. Ends with "N passed, N failed, N skipped" and exits
+# non-zero if anything failed.
+#
+#   bash contrib/test.sh [MESON-TEST-ARGS...]     e.g. --suite system
+#
+# As root (CI), it creates the unprivileged user berth-test with subordinate
+# uid/gid ranges, copies the source to a directory that user owns under
+# /var/tmp, and builds and tests there as that user: rootless is the product,
+# so the tests must not run as root, and CI's clone may sit under a directory
+# (/root) that no other user can enter.
+#
+# As an ordinary user it builds in build-test/ and runs the tests as you;
+# system tests skip (and say why) if you have no subordinate ids.
+#
+# Environment: BERTH_BUILD_DIR overrides the build directory (non-root);
+# CI=true turns warnings into errors.
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=contrib/lib.sh
+. "$src/contrib/lib.sh"
+
+setup_opts=(-Dfault_hooks=true)
+if [[ ${CI:-} == true ]]; then
+    setup_opts+=(-Dwerror_ci=true)
+else
+    setup_opts+=(-Dwerror_ci=false)
+fi
+
+# build_and_test BUILDDIR [MESON-TEST-ARGS...]: the part that runs as the
+# unprivileged user.
+build_and_test() {
+    local build=$1
+    shift
+    step "configuring $build"
+    if [[ -f $build/build.ninja ]]; then
+        meson configure "$build" "${setup_opts[@]}" >/dev/null
+    else
+        meson setup "$build" "$src" "${setup_opts[@]}" >/dev/null
+    fi
+    step "building"
+    if ! ninja -C "$build"; then
+        echo "The build failed; no test ran."
+        echo "0 passed, 1 failed, 0 skipped"
+        return 1
+    fi
+    step "running the unit and system tests as $(id -un) (uid $(id -u))"
+    local rc=0
+    # Two processes: CI has two cores, and the system tests are mostly waiting
+    # on the disk and on child processes anyway.
+    meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 2 "$@" || rc=$?
+    local summary=0
+    python3 "$src/contrib/test-summary.py" "$build/meson-logs/testlog.json" || summary=$?
+    if ((rc != 0 || summary != 0)); then
+        return 1
+    fi
+}
+
+if [[ ${1:-} == --as-test-user ]]; then
+    # Second half of a root run, now as the test user.
+    shift
+    build=$1
+    shift
+    build_and_test "$build" "$@"
+    exit
+fi
+
+step "installing missing packages"
+bash "$src/contrib/install-deps.sh" test
+
+if [[ $(id -u) -ne 0 ]]; then
+    build_and_test "${BERTH_BUILD_DIR:-$src/build-test}" "$@"
+    exit
+fi
+
+ensure_test_user
+work=$(user_workdir test "$src")
+# Two root runs from one tree (two terminals) would build over each other.
+exec 8>"$work/.lock"
+flock 8
+step "copying the source to $work/src for $BERTH_TEST_USER"
+# rsync keeps modification times, so an unchanged file does not rebuild;
+# --delete drops files removed from the tree.
+rsync -a --delete --chown="$BERTH_TEST_USER:$BERTH_TEST_USER" \
+    --exclude='/build*/' --exclude=/.git/ "$src/" "$work/src/"
+as_test_user bash "$work/src/contrib/test.sh" --as-test-user "$work/build" "$@"
