@@ -1,0 +1,64 @@
+#pragma once
+
+#include <berth/fetch/parallel_download.hpp>
+#include <berth/image/image_record.hpp>
+#include <berth/image/oci_decompressor.hpp>
+#include <berth/store/store.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace berth {
+
+// The name of the flock(2) file that serialises fetches of one blob across
+// processes: tmp/fetch-ALG-HEX.lock. It is never removed while berth runs
+// (a removed lock file lets two holders in); gc may remove it under the
+// store's exclusive lock, when no fetch can hold it.
+std::string blobFetchLockName(const Digest& digest);
+
+// Computes the diff_id of a blob already in the store by decompressing it,
+// so that a layer skipped because another image brought it is recorded with
+// a checked diff_id, not the one a config claims.
+Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob);
+
+// A layer streamed from a registry into the store: the bytes go to a
+// BlobWriter (blob digest) and through the decompressor into SHA-256
+// (diff_id), both checked before the blob is published. begin() takes the
+// blob's fetch lock without blocking; a blob already in the store (or put
+// there by whoever held the lock) is skipped.
+class LayerDownload : public Download
+{
+public:
+    LayerDownload(Store& store, std::string label, std::string url, Digest digest, int64_t size,
+                  std::string mediaType, std::optional<Digest> diffId);
+
+    std::string label() const override { return label_; }
+    std::string url() const override { return url_; }
+    int64_t expectedSize() const override { return size_; }
+    Result<DownloadStart> begin() override;
+    Result<void> write(std::string_view bytes) override;
+    Result<void> finish() override;
+
+    // Set once finished or skipped.
+    const std::optional<LayerRecord>& record() const { return record_; }
+
+private:
+    Result<void> feed(std::string_view plain);
+
+    Store& store_;
+    std::string label_;
+    std::string url_;
+    Digest digest_;
+    int64_t size_;
+    std::string mediaType_;
+    std::optional<Digest> expectedDiffId_;
+    FileLock lock_;
+    std::optional<BlobWriter> writer_;
+    Hasher diffHasher_{DigestAlgorithm::Sha256};
+    std::unique_ptr<Decompressor> decompressor_;
+    std::string head_; // the first bytes, until there are enough to tell the compression
+    std::optional<LayerRecord> record_;
+};
+
+} // namespace berth

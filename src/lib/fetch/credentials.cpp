@@ -1,0 +1,254 @@
+#include <berth/fetch/credentials.hpp>
+
+#include <berth/base/file.hpp>
+#include <berth/base/json.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+namespace berth {
+
+namespace {
+
+constexpr std::string_view kBase64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string homeDirectory()
+{
+    const char* home = std::getenv("HOME");
+    return home && *home ? home : "/";
+}
+
+// "https://host:5000/v1/" → "host:5000"; "host/ns" stays as it is.
+std::string normaliseKey(std::string key)
+{
+    for (const char* scheme : {"https://", "http://"})
+        if (key.starts_with(scheme)) {
+            key = key.substr(std::string_view(scheme).size());
+            if (auto slash = key.find('/'); slash != std::string::npos)
+                key.resize(slash);
+            return key;
+        }
+    while (!key.empty() && key.back() == '/')
+        key.pop_back();
+    return key;
+}
+
+Result<Json> parseAuthFile(std::string_view text, std::string_view what)
+{
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return Json::object();
+    BERTH_TRY(Json json, parseJson(text, what));
+    if (!json.is_object())
+        return Error(std::string(what) + ": not a JSON object");
+    if (json.contains("auths") && !json["auths"].is_object())
+        return Error(std::string(what) + ": \"auths\" is not an object");
+    return json;
+}
+
+} // namespace
+
+std::string base64Encode(std::string_view data)
+{
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    size_t i = 0;
+    for (; i + 2 < data.size(); i += 3) {
+        uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+        out += kBase64[v >> 18];
+        out += kBase64[(v >> 12) & 63];
+        out += kBase64[(v >> 6) & 63];
+        out += kBase64[v & 63];
+    }
+    if (i + 1 == data.size()) {
+        uint32_t v = uint8_t(data[i]) << 16;
+        out += kBase64[v >> 18];
+        out += kBase64[(v >> 12) & 63];
+        out += "==";
+    } else if (i + 2 == data.size()) {
+        uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
+        out += kBase64[v >> 18];
+        out += kBase64[(v >> 12) & 63];
+        out += kBase64[(v >> 6) & 63];
+        out += '=';
+    }
+    return out;
+}
+
+Result<std::string> base64Decode(std::string_view text)
+{
+    std::string out;
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : text) {
+        if (c == '=' || c == '\n' || c == '\r')
+            continue;
+        auto pos = kBase64.find(c);
+        if (pos == std::string_view::npos)
+            return Error("invalid base64");
+        buffer = (buffer << 6) | static_cast<uint32_t>(pos);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> credentialFiles()
+{
+    std::vector<std::string> files;
+    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime)
+        files.push_back(std::string(runtime) + "/containers/auth.json");
+    const char* config = std::getenv("XDG_CONFIG_HOME");
+    std::string configHome =
+        config && *config ? std::string(config) : homeDirectory() + "/.config";
+    files.push_back(configHome + "/containers/auth.json");
+    files.push_back(homeDirectory() + "/.docker/config.json");
+    return files;
+}
+
+std::string defaultAuthFile()
+{
+    if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime)
+        return std::string(runtime) + "/containers/auth.json";
+    return credentialFiles()[0];
+}
+
+Result<std::optional<Credential>> findCredentialIn(std::string_view authJson,
+                                                   const std::string& registry,
+                                                   const std::string& repository)
+{
+    BERTH_TRY(Json json, parseAuthFile(authJson, "auth file"));
+    if (!json.contains("auths"))
+        return std::optional<Credential>();
+    // Most specific first: host/ns/app, host/ns, host.
+    std::vector<std::string> candidates;
+    std::string path = repository.empty() ? registry : registry + "/" + repository;
+    while (true) {
+        candidates.push_back(path);
+        auto slash = path.rfind('/');
+        if (slash == std::string::npos)
+            break;
+        path.resize(slash);
+    }
+    for (const auto& candidate : candidates) {
+        for (const auto& [key, entry] : json["auths"].items()) {
+            if (normaliseKey(key) != candidate || !entry.is_object())
+                continue;
+            BERTH_TRY(std::string auth, jsonOptionalString(entry, "auth", "auth entry '" + key + "'"));
+            if (auth.empty())
+                continue; // credential helpers store nothing here
+            BERTH_TRY(std::string decoded,
+                      base64Decode(auth).context("auth entry '" + key + "'"));
+            auto colon = decoded.find(':');
+            if (colon == std::string::npos)
+                return Error("auth entry '" + key + "' is not base64 of user:password");
+            return std::optional<Credential>(
+                Credential{decoded.substr(0, colon), decoded.substr(colon + 1), {}});
+        }
+    }
+    return std::optional<Credential>();
+}
+
+Result<std::optional<Credential>> findCredential(const std::vector<std::string>& files,
+                                                 const std::string& registry,
+                                                 const std::string& repository)
+{
+    for (const auto& file : files) {
+        auto text = readFile(file, 4 << 20);
+        if (!text) {
+            if (text.error().errnum() == ENOENT || text.error().errnum() == ENOTDIR)
+                continue;
+            return std::move(text).error().addContext("read credentials");
+        }
+        BERTH_TRY(std::optional<Credential> found,
+                  findCredentialIn(*text, registry, repository).context("'" + file + "'"));
+        if (found) {
+            found->source = file;
+            return found;
+        }
+    }
+    return std::optional<Credential>();
+}
+
+Result<std::string> withCredential(std::string_view authJson, const std::string& registry,
+                                   const std::string& username, const std::string& password)
+{
+    BERTH_TRY(Json json, parseAuthFile(authJson, "auth file"));
+    if (!json.contains("auths"))
+        json["auths"] = Json::object();
+    // Replace any spelling of the same registry (a Docker-style URL key).
+    std::vector<std::string> stale;
+    for (const auto& [key, entry] : json["auths"].items())
+        if (key != registry && normaliseKey(key) == registry)
+            stale.push_back(key);
+    for (const auto& key : stale)
+        json["auths"].erase(key);
+    json["auths"][registry] = Json{{"auth", base64Encode(username + ":" + password)}};
+    return json.dump(1, '\t') + "\n";
+}
+
+Result<std::string> withoutCredential(std::string_view authJson, const std::string& registry,
+                                      bool* removed)
+{
+    BERTH_TRY(Json json, parseAuthFile(authJson, "auth file"));
+    *removed = false;
+    if (json.contains("auths")) {
+        std::vector<std::string> keys;
+        for (const auto& [key, entry] : json["auths"].items())
+            if (normaliseKey(key) == registry)
+                keys.push_back(key);
+        for (const auto& key : keys)
+            json["auths"].erase(key);
+        *removed = !keys.empty();
+    }
+    return json.dump(1, '\t') + "\n";
+}
+
+namespace {
+
+Result<std::string> readOrEmpty(const std::string& file)
+{
+    auto text = readFile(file, 4 << 20);
+    if (!text && text.error().errnum() == ENOENT)
+        return std::string();
+    return text;
+}
+
+Result<void> writeSecret(const std::string& file, const std::string& text)
+{
+    auto slash = file.rfind('/');
+    if (slash != std::string::npos && slash > 0)
+        BERTH_CHECK(makeDirectories(file.substr(0, slash), 0700));
+    return writeFileAtomic(file, text, 0600);
+}
+
+} // namespace
+
+Result<void> storeCredential(const std::string& file, const std::string& registry,
+                             const std::string& username, const std::string& password)
+{
+    BERTH_TRY(std::string text, readOrEmpty(file));
+    BERTH_TRY(std::string updated,
+              withCredential(text, registry, username, password).context("'" + file + "'"));
+    return writeSecret(file, updated).context("write '" + file + "'");
+}
+
+Result<bool> removeCredential(const std::string& file, const std::string& registry)
+{
+    BERTH_TRY(std::string text, readOrEmpty(file));
+    if (text.empty())
+        return false;
+    bool removed = false;
+    BERTH_TRY(std::string updated,
+              withoutCredential(text, registry, &removed).context("'" + file + "'"));
+    if (removed)
+        BERTH_CHECK(writeSecret(file, updated).context("write '" + file + "'"));
+    return removed;
+}
+
+} // namespace berth

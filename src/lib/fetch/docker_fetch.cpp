@@ -1,0 +1,137 @@
+#include <berth/fetch/docker_fetch.hpp>
+
+#include <berth/base/log.hpp>
+#include <berth/fetch/credentials.hpp>
+#include <berth/fetch/layer_download.hpp>
+#include <berth/fetch/registry_client.hpp>
+#include <berth/image/oci_config.hpp>
+#include <berth/image/oci_index.hpp>
+#include <berth/image/oci_manifest.hpp>
+#include <berth/image/oci_media_types.hpp>
+#include <berth/image/oci_platform.hpp>
+
+// The image area's last import step, shared so that a pulled image is
+// recorded exactly like an imported one.
+#include "src/lib/image/oci_image_commit.hpp"
+
+namespace berth {
+
+namespace {
+
+constexpr size_t kMaxConfigBytes = 8 << 20;
+
+Result<std::optional<Credential>> credentialFor(const DockerReference& ref,
+                                                const FetchOptions& options)
+{
+    std::vector<std::string> files =
+        options.authFile.empty() ? credentialFiles() : std::vector<std::string>{options.authFile};
+    BERTH_TRY(auto credential, findCredential(files, ref.registry, ref.repository));
+    if (credential)
+        logDebug("using credentials for {} from {}", ref.registry, credential->source);
+    return credential;
+}
+
+// The image the store already has for this reference, when it has all of it.
+Result<std::optional<ImageRecord>> storedImage(Store& store, const DockerReference& ref)
+{
+    std::optional<std::string> id;
+    if (ref.digest) {
+        BERTH_TRY(id, store.index().getCache(manifestCacheKey(*ref.digest)));
+    } else {
+        BERTH_TRY(id, store.index().lookupName(ref.name(), ref.tag));
+    }
+    if (!id)
+        return std::optional<ImageRecord>();
+    BERTH_TRY(std::optional<ImageRecord> record, store.index().findById(*id));
+    if (!record)
+        return record;
+    for (const auto& layer : record->layers)
+        if (!store.hasBlob(layer.blob))
+            return std::optional<ImageRecord>();
+    return record;
+}
+
+std::string shortDigest(const Digest& d) { return d.algorithmName() + ":" + d.hex().substr(0, 12); }
+
+} // namespace
+
+std::string manifestCacheKey(const Digest& manifest) { return "docker-manifest:" + manifest.str(); }
+
+Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const DockerReference& ref,
+                                     const FetchOptions& options, Progress& progress)
+{
+    if (options.pull != PullPolicy::Update) {
+        BERTH_TRY(std::optional<ImageRecord> stored, storedImage(store, ref));
+        if (stored) {
+            logDebug("{} is in the store as {}", ref.str(), stored->id);
+            return std::move(*stored);
+        }
+        if (options.pull == PullPolicy::Never)
+            return Error("'" + ref.str() + "' is not in the store and --pull=never forbids " +
+                         "fetching it");
+    }
+
+    BERTH_TRY(std::optional<Credential> credential, credentialFor(ref, options));
+    RegistryClient registry(http, ref, credential);
+    std::string where = "registry " + ref.registry + ": " + ref.str();
+
+    BERTH_TRY(ManifestDocument doc, registry.getManifest(ref.manifestReference()));
+    OciPlatform platform = platformFor(options.os, options.architecture);
+    // An index leads to the manifest for this platform, a bounded number of
+    // levels down; each level is fetched by digest, so each is verified.
+    for (int depth = 0; isIndexMediaType(doc.mediaType); ++depth) {
+        if (depth == 2)
+            return Error(where + ": image indexes nested too deeply");
+        BERTH_TRY(OciIndex index, parseOciIndex(doc.body, where + ": index " + doc.digest.str()));
+        BERTH_TRY(OciDescriptor chosen,
+                  selectPlatformManifest(index.manifests, platform,
+                                         where + ": index " + doc.digest.str()));
+        logDebug("{}: {} chosen for {}", where, chosen.digest.str(), platformString(platform));
+        BERTH_TRY(doc, registry.getManifest(chosen.digest.str()));
+    }
+    BERTH_TRY(OciManifest manifest,
+              parseOciManifest(doc.body, where + ": manifest " + doc.digest.str()));
+
+    BERTH_TRY(std::string configText,
+              registry.getBlob(manifest.config.digest, manifest.config.size, kMaxConfigBytes));
+    BERTH_TRY(OciImageConfig config,
+              parseOciConfig(configText, where + ": config " + manifest.config.digest.str()));
+    BERTH_CHECK(checkDiffIdCount(manifest, config, where));
+
+    // gc holds the store lock exclusively: it must not collect blobs that we
+    // have stored before the index names them.
+    BERTH_TRY(FileLock storeLock, store.lock(FileLock::Mode::Shared));
+    std::vector<std::unique_ptr<LayerDownload>> layers;
+    std::vector<Download*> downloads;
+    for (size_t i = 0; i < manifest.layers.size(); ++i) {
+        const OciDescriptor& d = manifest.layers[i];
+        layers.push_back(std::make_unique<LayerDownload>(
+            store, shortDigest(d.digest), registry.blobUrl(d.digest), d.digest, d.size,
+            d.mediaType, config.diffIds[i]));
+        downloads.push_back(layers.back().get());
+    }
+    DownloadHooks hooks;
+    hooks.authorization = [&](bool refresh) { return registry.authorization(refresh); };
+    hooks.httpError = [&](long status, const std::string& body, const std::string& label) {
+        return registry.httpError(status, body, ref.name() + "@" + label);
+    };
+    BERTH_CHECK(runDownloads(http, downloads, hooks, progress, options.parallelDownloads)
+                    .context(where));
+    progress.close();
+
+    ImageRecord record;
+    record.name = ref.name();
+    record.tag = ref.digest ? std::string() : ref.tag;
+    record.source = "docker://" + ref.str();
+    record.verifiedBy = "insecure";
+    for (const auto& layer : layers)
+        record.layers.push_back(*layer->record());
+    BERTH_TRY(ImageRecord committed, commitOciImage(store, std::move(record), doc.body, doc.digest,
+                                                    manifest, configText)
+                                         .context(where));
+    if (ref.digest)
+        BERTH_CHECK(store.index().putCache(manifestCacheKey(*ref.digest), committed.id));
+    return committed;
+}
+
+} // namespace berth

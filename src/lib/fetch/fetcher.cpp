@@ -1,0 +1,100 @@
+#include <berth/fetch/fetcher.hpp>
+
+#include <berth/base/log.hpp>
+#include <berth/fetch/aci_fetch.hpp>
+#include <berth/fetch/discovery.hpp>
+#include <berth/fetch/docker_fetch.hpp>
+#include <berth/fetch/docker_reference.hpp>
+#include <berth/fetch/http_client.hpp>
+
+namespace berth {
+
+namespace {
+
+HttpOptions httpOptionsFor(const FetchOptions& options)
+{
+    HttpOptions http;
+    http.verifyTls = !options.insecureTls;
+    http.allowHttp = options.allowHttp;
+    http.connectTimeoutSeconds = options.connectTimeoutSeconds;
+    http.lowSpeedSeconds = options.lowSpeedSeconds;
+    http.retry.maxAttempts = options.maxAttempts;
+    return http;
+}
+
+Error unsignedRefusal(const ImageReference& reference)
+{
+    return Error("image '" + reference.original +
+                 "' has no verified signature; trust its signer with 'berth trust', or pass "
+                 "--insecure-options=image to run it unsigned");
+}
+
+Result<ImageRecord> fetchDiscovered(Store& store, HttpClient& http,
+                                    const ImageReference& reference, const FetchOptions& options,
+                                    Progress& progress)
+{
+    // A bare name the store has is used as it is unless asked to update.
+    if (options.pull != PullPolicy::Update) {
+        auto stored = store.index().resolve(reference.original);
+        if (stored)
+            return stored;
+        if (options.pull == PullPolicy::Never)
+            return std::move(stored).error().addContext("--pull=never");
+    }
+    BERTH_TRY(AppName app, parseAppName(reference.original));
+    BERTH_TRY(DiscoveredImage found, discoverImage(http, app));
+    Error last("unreachable");
+    for (size_t i = 0; i < found.imageUrls.size(); ++i) {
+        AciFetchRequest request{found.imageUrls[i], found.signatureUrls[i], app, found.pubkeys};
+        auto record = fetchAci(store, http, request, options, progress);
+        if (record)
+            return record;
+        last = std::move(record).error();
+        logDebug("discovered URL {} failed: {}", found.imageUrls[i], last.message());
+    }
+    return last;
+}
+
+} // namespace
+
+bool isRemoteReference(const ImageReference& reference)
+{
+    using T = ImageReference::Transport;
+    return reference.transport == T::Docker || reference.transport == T::Https ||
+           (reference.transport == T::Stored && isDiscoverableName(reference.original));
+}
+
+Result<ImageRecord> fetchRemoteImage(Store& store, const ImageReference& reference,
+                                     const FetchOptions& options)
+{
+    using T = ImageReference::Transport;
+    // Until signatures can be verified, nothing unsigned comes in unless the
+    // user said so; refused before any network traffic.
+    if (!options.allowUnsigned)
+        return unsignedRefusal(reference);
+    HttpClient http(httpOptionsFor(options));
+    Progress progress(options.progress);
+    switch (reference.transport) {
+    case T::Docker: {
+        BERTH_TRY(DockerReference ref, parseDockerReference(reference.original));
+        return fetchDockerImage(store, http, ref, options, progress);
+    }
+    case T::Https: {
+        if (reference.path.starts_with("http://") && !options.allowHttp)
+            return Error("refusing plain HTTP for '" + reference.original +
+                         "'; pass --insecure-options=http to allow it");
+        AciFetchRequest request;
+        request.url = reference.path;
+        return fetchAci(store, http, request, options, progress)
+            .context("fetch '" + reference.original + "'");
+    }
+    case T::Stored:
+        if (!isDiscoverableName(reference.original))
+            return store.index().resolve(reference.original);
+        return fetchDiscovered(store, http, reference, options, progress);
+    default:
+        return Error("'" + reference.original + "' is a local image; import it instead");
+    }
+}
+
+} // namespace berth

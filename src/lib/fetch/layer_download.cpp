@@ -1,0 +1,120 @@
+#include <berth/fetch/layer_download.hpp>
+
+#include <berth/image/oci_layer_copy.hpp>
+
+#include <vector>
+
+namespace berth {
+
+namespace {
+
+constexpr size_t kMagicBytes = 8;
+
+} // namespace
+
+std::string blobFetchLockName(const Digest& digest)
+{
+    // Safe as a file name: a Digest is a known algorithm and hex.
+    return "tmp/fetch-" + digest.algorithmName() + "-" + digest.hex() + ".lock";
+}
+
+Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob)
+{
+    BERTH_TRY(UniqueFd fd, store.openBlob(blob));
+    ChunkSource source = fdChunkSource(fd.get());
+    Hasher hasher(DigestAlgorithm::Sha256);
+    auto sink = [&](std::string_view plain) -> Result<void> {
+        hasher.update(plain);
+        return ok();
+    };
+    std::vector<char> buffer(1 << 20);
+    std::unique_ptr<Decompressor> decompressor;
+    while (true) {
+        BERTH_TRY(size_t n, source(buffer.data(), buffer.size()));
+        if (n == 0)
+            break;
+        std::string_view chunk(buffer.data(), n);
+        if (!decompressor)
+            decompressor = Decompressor::forStream(chunk);
+        BERTH_CHECK(decompressor->feed(chunk, sink));
+    }
+    if (!decompressor)
+        decompressor = Decompressor::forStream({});
+    BERTH_CHECK(decompressor->finish());
+    return hasher.finish();
+}
+
+LayerDownload::LayerDownload(Store& store, std::string label, std::string url, Digest digest,
+                             int64_t size, std::string mediaType, std::optional<Digest> diffId)
+    : store_(store), label_(std::move(label)), url_(std::move(url)), digest_(std::move(digest)),
+      size_(size), mediaType_(std::move(mediaType)), expectedDiffId_(std::move(diffId))
+{
+}
+
+Result<DownloadStart> LayerDownload::begin()
+{
+    if (!lock_.isHeld()) {
+        BERTH_TRY(lock_, FileLock::tryAcquire(store_.rootFd(), blobFetchLockName(digest_),
+                                              FileLock::Mode::Exclusive));
+        if (!lock_.isHeld())
+            return DownloadStart::Wait;
+    }
+    // Whoever held the lock before us may have stored it meanwhile.
+    if (store_.hasBlob(digest_)) {
+        BERTH_TRY(Digest diffId, diffIdOfStoredBlob(store_, digest_).context(label_));
+        if (expectedDiffId_ && !(*expectedDiffId_ == diffId))
+            return Error(label_ + ": diff_id mismatch: the config states " +
+                         expectedDiffId_->str() + ", the stored layer hashes to " + diffId.str());
+        record_ = LayerRecord{digest_, diffId, mediaType_, size_};
+        lock_.release();
+        return DownloadStart::Skip;
+    }
+    BERTH_TRY(BlobWriter writer, store_.newBlob(digest_.algorithm()));
+    writer_.emplace(std::move(writer));
+    return DownloadStart::Go;
+}
+
+Result<void> LayerDownload::feed(std::string_view bytes)
+{
+    auto sink = [this](std::string_view plain) -> Result<void> {
+        diffHasher_.update(plain);
+        return ok();
+    };
+    return decompressor_->feed(bytes, sink).context(label_);
+}
+
+Result<void> LayerDownload::write(std::string_view bytes)
+{
+    BERTH_CHECK(writer_->write(bytes).context(label_));
+    if (decompressor_)
+        return feed(bytes);
+    // The compression is told by magic bytes, which may straddle chunks.
+    head_.append(bytes);
+    if (head_.size() < kMagicBytes)
+        return ok();
+    decompressor_ = Decompressor::forStream(head_);
+    std::string head = std::move(head_);
+    head_.clear();
+    return feed(head);
+}
+
+Result<void> LayerDownload::finish()
+{
+    if (!decompressor_) {
+        decompressor_ = Decompressor::forStream(head_);
+        BERTH_CHECK(feed(head_));
+        head_.clear();
+    }
+    BERTH_CHECK(decompressor_->finish().context(label_));
+    Digest diffId = diffHasher_.finish();
+    if (expectedDiffId_ && !(*expectedDiffId_ == diffId))
+        return Error(label_ + ": diff_id mismatch: the config states " + expectedDiffId_->str() +
+                     ", the uncompressed layer hashes to " + diffId.str());
+    BERTH_TRY(Digest blob, writer_->commit(digest_, size_).context(label_));
+    writer_.reset();
+    record_ = LayerRecord{blob, diffId, mediaType_, size_};
+    lock_.release();
+    return ok();
+}
+
+} // namespace berth
