@@ -33,6 +33,7 @@ Result<LayerRecord> copyLayerToStore(Store& store, const ChunkSource& source,
 
     std::vector<char> buffer(1 << 20);
     uint64_t total = 0;
+    std::optional<Error> streamError;
     while (true) {
         BERTH_TRY(size_t n, source(buffer.data(), buffer.size()).context(request.what));
         if (n == 0) break;
@@ -42,15 +43,31 @@ Result<LayerRecord> copyLayerToStore(Store& store, const ChunkSource& source,
             return Error(request.what + ": size mismatch: larger than the " +
                          std::to_string(request.size) + " bytes its descriptor states");
         std::string_view chunk(buffer.data(), n);
-        if (!decompressor)
+        if (!decompressor) {
             // The first read is large enough to hold any magic we look for,
             // unless the whole stream is shorter.
             decompressor = Decompressor::forStream(chunk);
+        }
         BERTH_CHECK(writer.write(chunk).context(request.what));
-        BERTH_CHECK(decompressor->feed(chunk, sink).context(request.what));
+        if (!streamError) {
+            if (auto fed = decompressor->feed(chunk, sink); !fed)
+                streamError = std::move(fed).error();
+        }
     }
-    if (!decompressor) decompressor = Decompressor::forStream({});
-    BERTH_CHECK(decompressor->finish().context(request.what));
+    if (!decompressor) {
+        decompressor = Decompressor::forStream({});
+    }
+    if (!streamError) {
+        if (auto finished = decompressor->finish(); !finished)
+            streamError = std::move(finished).error();
+    }
+    if (streamError) {
+        // A tampered blob usually breaks the compression too; the digest
+        // says what happened more plainly, so check it first.
+        if (request.digest)
+            BERTH_CHECK(writer.commit(request.digest, request.size).context(request.what));
+        return std::move(*streamError).addContext(request.what);
+    }
     Digest diffId = diffHasher.finish();
     if (request.size >= 0 && total != static_cast<uint64_t>(request.size))
         return Error(request.what + ": size mismatch: expected " + std::to_string(request.size) +
