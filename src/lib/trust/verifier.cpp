@@ -1,0 +1,262 @@
+#include "gpg_context.hpp"
+
+#include <berth/base/file.hpp>
+#include <berth/base/log.hpp>
+#include <berth/trust/verifier.hpp>
+#include <cerrno>
+#include <ctime>
+#include <fmt/format.h>
+#include <set>
+#include <unistd.h>
+
+namespace berth
+{
+
+namespace
+{
+
+using Status = TrustVerdict::Status;
+
+std::string formatDate(int64_t when)
+{
+    time_t t = static_cast<time_t>(when);
+    struct tm tm;
+    char buffer[32];
+    if (!::gmtime_r(&t, &tm) || !std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm))
+        return std::to_string(when);
+    return buffer;
+}
+
+// Imports the trusted keys into the context's empty home. The set returned
+// holds the fingerprints that trust may be granted to.
+Result<std::set<std::string>> importKeys(gpgme_ctx_t ctx, const std::vector<KeyMaterial>& keys)
+{
+    std::set<std::string> trusted;
+    for (const auto& key : keys) {
+        BERTH_TRY(gpg::Data data, gpg::Data::fromMemory(key.data));
+        if (gpgme_error_t err = gpgme_op_import(ctx, data.get())) {
+            logWarning("ignoring trusted key {}: {}", key.fingerprint, gpgme_strerror(err));
+            continue;
+        }
+        bool found = false;
+        gpgme_import_result_t result = gpgme_op_import_result(ctx);
+        for (gpgme_import_status_t s = result ? result->imports : nullptr; s; s = s->next)
+            if (s->fpr && gpg::lowercase(s->fpr) == key.fingerprint) found = true;
+        if (!found)
+            logWarning("ignoring trusted key file for {}: it holds a different key",
+                       key.fingerprint);
+        trusted.insert(key.fingerprint);
+    }
+    return trusted;
+}
+
+bool namesSubkey(gpgme_subkey_t sub, const std::string& named)
+{
+    if (!sub->fpr) return false;
+    std::string fpr = gpg::lowercase(sub->fpr);
+    // Old signatures name only a 64-bit key id.
+    return fpr == named || (named.size() == 16 && fpr.ends_with(named));
+}
+
+// Decides one signature.
+TrustVerdict judge(gpgme_ctx_t ctx, gpgme_signature_t sig, const std::set<std::string>& trusted)
+{
+    std::string named = sig->fpr ? gpg::lowercase(sig->fpr) : "";
+    gpg::Key key;
+    if (sig->fpr) {
+        gpgme_key_t raw = nullptr;
+        if (gpgme_get_key(ctx, sig->fpr, &raw, 0) == 0) key = gpg::Key(raw);
+    }
+    std::string primary = key ? gpg::lowercase(key.get()->subkeys->fpr) : named;
+
+    switch (gpgme_err_code(sig->status)) {
+    case GPG_ERR_NO_ERROR:
+        break;
+    case GPG_ERR_BAD_SIGNATURE:
+        return TrustVerdict::reject(Status::BadSignature, primary, "");
+    case GPG_ERR_NO_PUBKEY:
+        return TrustVerdict::reject(Status::UntrustedKey, named, "");
+    case GPG_ERR_KEY_EXPIRED:
+        return TrustVerdict::reject(Status::KeyExpired, primary, "");
+    case GPG_ERR_CERT_REVOKED:
+        return TrustVerdict::reject(Status::KeyRevoked, primary, "");
+    case GPG_ERR_SIG_EXPIRED:
+        return TrustVerdict::reject(Status::SignatureExpired, primary,
+                                    "on " + formatDate(sig->exp_timestamp));
+    default:
+        return TrustVerdict::reject(Status::BadSignature, primary, gpgme_strerror(sig->status));
+    }
+
+    // gpg calls the signature good; now the key must be one we trust, and
+    // usable today, whatever gpg's own notion of validity.
+    if (!key || !trusted.count(primary))
+        return TrustVerdict::reject(Status::UntrustedKey, primary, "");
+    gpgme_key_t k = key.get();
+    gpgme_subkey_t signer = nullptr;
+    for (gpgme_subkey_t sub = k->subkeys; sub; sub = sub->next)
+        if (namesSubkey(sub, named)) signer = sub;
+    if (k->revoked || (signer && signer->revoked) || (sig->summary & GPGME_SIGSUM_KEY_REVOKED))
+        return TrustVerdict::reject(Status::KeyRevoked, primary, "");
+    if (k->expired || (signer && signer->expired) || (sig->summary & GPGME_SIGSUM_KEY_EXPIRED)) {
+        int64_t when = signer && signer->expired ? signer->expires : k->subkeys->expires;
+        return TrustVerdict::reject(Status::KeyExpired, primary,
+                                    when ? "on " + formatDate(when) : "");
+    }
+    if (sig->summary & GPGME_SIGSUM_SIG_EXPIRED)
+        return TrustVerdict::reject(Status::SignatureExpired, primary, "");
+    if (!signer)
+        return TrustVerdict::reject(Status::BadSignature, primary,
+                                    "the signing key " + named + " is not part of key " + primary);
+    if (k->invalid || k->disabled || signer->invalid || signer->disabled || !signer->can_sign ||
+        sig->wrong_key_usage || (sig->summary & GPGME_SIGSUM_RED))
+        return TrustVerdict::reject(Status::BadSignature, primary,
+                                    "the key may not make signatures");
+    return TrustVerdict::accept(primary);
+}
+
+int rank(Status status)
+{
+    switch (status) {
+    case Status::KeyRevoked:
+        return 4;
+    case Status::KeyExpired:
+        return 3;
+    case Status::SignatureExpired:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+// Turns gpg's verify result into one verdict.
+TrustVerdict combine(gpgme_ctx_t ctx, const std::set<std::string>& trusted)
+{
+    gpgme_verify_result_t result = gpgme_op_verify_result(ctx);
+    if (!result || !result->signatures)
+        return TrustVerdict::reject(Status::BadSignature, "", "no OpenPGP signature found");
+    std::optional<TrustVerdict> accepted;
+    std::optional<TrustVerdict> rejected;
+    for (gpgme_signature_t sig = result->signatures; sig; sig = sig->next) {
+        TrustVerdict verdict = judge(ctx, sig, trusted);
+        if (verdict.status == Status::BadSignature) return verdict;
+        if (verdict.ok()) {
+            if (!accepted) accepted = verdict;
+        } else if (!rejected || rank(verdict.status) > rank(rejected->status)) {
+            rejected = verdict;
+        }
+    }
+    return accepted ? *accepted : *rejected;
+}
+
+// Errors from gpg that describe the data rather than the machine.
+bool isDataError(gpgme_error_t err)
+{
+    switch (gpgme_err_code(err)) {
+    case GPG_ERR_NO_DATA:
+    case GPG_ERR_BAD_DATA:
+    case GPG_ERR_INV_PACKET:
+    case GPG_ERR_UNKNOWN_PACKET:
+    case GPG_ERR_INV_ARMOR:
+    case GPG_ERR_CHECKSUM:
+    case GPG_ERR_BAD_SIGNATURE:
+    case GPG_ERR_NOT_PROCESSED:
+    case GPG_ERR_UNSUPPORTED_ALGORITHM:
+    case GPG_ERR_DIGEST_ALGO:
+    case GPG_ERR_PUBKEY_ALGO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct Session {
+    gpg::TemporaryHome home;
+    gpg::Context ctx;
+    std::set<std::string> trusted;
+};
+
+Result<Session> openSession(const std::vector<KeyMaterial>& keys, const std::string& scratchDir)
+{
+    BERTH_TRY(gpg::TemporaryHome home, gpg::TemporaryHome::create(scratchDir));
+    BERTH_TRY(gpg::Context ctx, gpg::Context::create(home.path()));
+    BERTH_TRY(auto trusted, importKeys(ctx.get(), keys));
+    return Session{std::move(home), std::move(ctx), std::move(trusted)};
+}
+
+Result<TrustVerdict> verifyData(gpg::Data& signed_, std::string_view signature,
+                                const std::vector<KeyMaterial>& keys, const std::string& scratchDir)
+{
+    if (signature.empty())
+        return TrustVerdict::reject(Status::BadSignature, "", "the signature file is empty");
+    BERTH_TRY(Session session, openSession(keys, scratchDir));
+    BERTH_TRY(gpg::Data sig, gpg::Data::fromMemory(signature));
+    gpgme_error_t err = gpgme_op_verify(session.ctx.get(), sig.get(), signed_.get(), nullptr);
+    if (err) {
+        if (isDataError(err))
+            return TrustVerdict::reject(Status::BadSignature, "", gpgme_strerror(err));
+        return gpg::error("verify signature", err);
+    }
+    return combine(session.ctx.get(), session.trusted);
+}
+
+} // namespace
+
+Result<std::vector<KeyMaterial>> loadKeyMaterial(const std::vector<TrustedKey>& keys)
+{
+    std::vector<KeyMaterial> out;
+    std::set<std::string> seen;
+    for (const auto& key : keys) {
+        if (!seen.insert(key.fingerprint).second) continue;
+        BERTH_TRY(std::string data,
+                  readFile(key.path, 1 << 20).context("read trusted key " + key.fingerprint));
+        out.push_back({key.fingerprint, std::move(data)});
+    }
+    return out;
+}
+
+Result<TrustVerdict> verifyDetached(int signedFd, std::string_view signature,
+                                    const std::vector<KeyMaterial>& keys,
+                                    const std::string& scratchDir)
+{
+    if (::lseek(signedFd, 0, SEEK_SET) < 0 && errno != ESPIPE)
+        return Error::fromErrno("rewind signed file");
+    BERTH_TRY(gpg::Data signed_, gpg::Data::fromFd(signedFd));
+    return verifyData(signed_, signature, keys, scratchDir);
+}
+
+Result<TrustVerdict> verifyDetached(std::string_view signedBytes, std::string_view signature,
+                                    const std::vector<KeyMaterial>& keys,
+                                    const std::string& scratchDir)
+{
+    BERTH_TRY(gpg::Data signed_, gpg::Data::fromMemory(signedBytes));
+    return verifyData(signed_, signature, keys, scratchDir);
+}
+
+Result<VerifiedMessage> verifySignedMessage(std::string_view message,
+                                            const std::vector<KeyMaterial>& keys, size_t maxPayload,
+                                            const std::string& scratchDir)
+{
+    if (message.empty())
+        return VerifiedMessage{
+            TrustVerdict::reject(Status::BadSignature, "", "the signature is empty"), {}};
+    BERTH_TRY(Session session, openSession(keys, scratchDir));
+    BERTH_TRY(gpg::Data input, gpg::Data::fromMemory(message));
+    BERTH_TRY(gpg::Data plain, gpg::Data::limitedSink(maxPayload));
+    gpgme_error_t err = gpgme_op_verify(session.ctx.get(), input.get(), nullptr, plain.get());
+    if (plain.sinkOverflowed())
+        return VerifiedMessage{
+            TrustVerdict::reject(Status::InvalidPayload, "",
+                                 fmt::format("payload larger than {} bytes", maxPayload)),
+            {}};
+    if (err) {
+        if (isDataError(err))
+            return VerifiedMessage{
+                TrustVerdict::reject(Status::BadSignature, "", gpgme_strerror(err)), {}};
+        return gpg::error("verify signed message", err);
+    }
+    VerifiedMessage out{combine(session.ctx.get(), session.trusted), {}};
+    if (out.verdict.ok()) out.payload = plain.takeSink();
+    return out;
+}
+
+} // namespace berth
