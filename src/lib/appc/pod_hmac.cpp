@@ -1,0 +1,71 @@
+#include <berth/appc/base64.hpp>
+#include <berth/appc/pod_hmac.hpp>
+#include <cerrno>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/random.h>
+
+namespace berth
+{
+
+namespace
+{
+
+std::string hmacSha512(const std::string& key, std::string_view content)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    // One-shot HMAC() has no state to share, so the server thread may call
+    // it while the main thread does too.
+    if (!HMAC(EVP_sha512(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(content.data()), content.size(), digest,
+              &length))
+        return {};
+    return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+} // namespace
+
+Result<PodHmacKey> PodHmacKey::generate()
+{
+    std::string key(kKeyBytes, '\0');
+    size_t filled = 0;
+    while (filled < key.size()) {
+        ssize_t n = ::getrandom(key.data() + filled, key.size() - filled, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::fromErrno("getrandom for the pod HMAC key");
+        }
+        filled += static_cast<size_t>(n);
+    }
+    return PodHmacKey(std::move(key));
+}
+
+Result<PodHmacKey> PodHmacKey::fromBytes(std::string_view bytes)
+{
+    if (bytes.size() < 16)
+        return Error("pod HMAC key too short (" + std::to_string(bytes.size()) + " bytes)");
+    return PodHmacKey(std::string(bytes));
+}
+
+PodHmacKey::~PodHmacKey()
+{
+    if (!key_.empty()) OPENSSL_cleanse(key_.data(), key_.size());
+}
+
+std::string PodHmacKey::sign(std::string_view content) const
+{
+    return base64Encode(hmacSha512(key_, content));
+}
+
+bool PodHmacKey::verify(std::string_view content, std::string_view signatureBase64) const
+{
+    auto signature = base64Decode(signatureBase64);
+    if (!signature) return false;
+    std::string expected = hmacSha512(key_, content);
+    if (expected.empty() || signature->size() != expected.size()) return false;
+    return CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) == 0;
+}
+
+} // namespace berth

@@ -1,0 +1,60 @@
+#include <berth/appc/base64.hpp>
+#include <berth/appc/pod_hmac.hpp>
+#include <doctest/doctest.h>
+
+using namespace berth;
+
+TEST_CASE("base64 matches RFC 4648 test vectors and is strict")
+{
+    CHECK(base64Encode("") == "");
+    CHECK(base64Encode("f") == "Zg==");
+    CHECK(base64Encode("fo") == "Zm8=");
+    CHECK(base64Encode("foo") == "Zm9v");
+    CHECK(base64Encode("foobar") == "Zm9vYmFy");
+    CHECK(base64Decode("Zm9vYg==").value() == "foob");
+    CHECK(base64Decode("Zm9vYmE=").value() == "fooba");
+    CHECK(base64Decode("").value().empty());
+    CHECK_FALSE(base64Decode("Zm9vYg"));     // no padding
+    CHECK_FALSE(base64Decode("Zm9v\nYmFy")); // whitespace
+    CHECK_FALSE(base64Decode("Zm9-"));       // URL-safe alphabet
+    CHECK_FALSE(base64Decode("Zh=="));       // non-canonical trailing bits
+    CHECK_FALSE(base64Decode("Z==="));
+    CHECK_FALSE(base64Decode("Zg==Zg==")); // padding in the middle
+}
+
+TEST_CASE("signatures are base64 HMAC-SHA512 (RFC 4231 test case 1)")
+{
+    auto key = PodHmacKey::fromBytes(std::string(20, '\x0b'));
+    REQUIRE(key);
+    CHECK(key->sign("Hi There") == "h6p83qXvYZ1P8LQkGh1ssCN59OLOTsJ4etCzBUXhfN7aqDO31rinAgOLJ06uo/"
+                                   "Tkvp2RTuth8XAuaWwgOhJoVA==");
+    CHECK_FALSE(PodHmacKey::fromBytes("Jefe")); // too short to be a pod key
+}
+
+TEST_CASE("a signature verifies, and any change to it, the content or the key fails")
+{
+    auto key = PodHmacKey::generate();
+    REQUIRE(key);
+    CHECK(key->bytes().size() == PodHmacKey::kKeyBytes);
+    const std::string content = "Old MacDonald Had A Farm";
+    std::string signature = key->sign(content);
+    CHECK(signature.size() == 88); // 64 bytes in base64
+    CHECK(key->verify(content, signature));
+    CHECK(signature == key->sign(content)); // deterministic
+
+    std::string tampered = signature;
+    tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+    CHECK_FALSE(key->verify(content, tampered));
+    CHECK_FALSE(key->verify(content + " ", signature));
+    CHECK_FALSE(key->verify(content, signature.substr(0, 44)));
+    CHECK_FALSE(key->verify(content, "not base64!"));
+    CHECK_FALSE(key->verify(content, ""));
+
+    auto other = PodHmacKey::generate();
+    REQUIRE(other);
+    CHECK(other->bytes() != key->bytes());
+    CHECK_FALSE(other->verify(content, signature));
+    auto copy = PodHmacKey::fromBytes(key->bytes());
+    REQUIRE(copy);
+    CHECK(copy->verify(content, signature));
+}
