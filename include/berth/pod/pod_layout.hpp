@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+namespace berth {
+
+// Where a pod keeps its files, below STORE/pods/STATE/UUID:
+//   pod.json            what was run (image, name, apps), for `berth list`
+//   exit-status         the pod's exit status, written when it exits
+//   etc/                generated hosts, hostname, resolv.conf
+//   root/               mount point of the pod's private root (a tmpfs)
+//   apps/N/upper, work  overlay upper and work dirs of app N
+//   volumes/NAME        appc kind=empty volumes
+struct PodLayout {
+    std::string dir;
+
+    std::string file(const std::string& name) const { return dir + "/" + name; }
+    std::string etcFile(const std::string& name) const { return dir + "/etc/" + name; }
+    std::string rootDir() const { return dir + "/root"; }
+    std::string appDir(size_t index) const { return dir + "/apps/" + std::to_string(index); }
+    std::string upperDir(size_t index) const { return appDir(index) + "/upper"; }
+    std::string workDir(size_t index) const { return appDir(index) + "/work"; }
+    std::string volumeDir(const std::string& name) const { return dir + "/volumes/" + name; }
+};
+
+} // namespace berth

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <berth/base/result.hpp>
+#include <berth/run/plan.hpp>
+
+#include <functional>
+
+namespace berth {
+
+struct ExecutionCallbacks {
+    // Called in stage0 once the pod's init exists (for state transitions).
+    std::function<void(pid_t initPid)> started;
+};
+
+// Runs a planned pod and returns its exit status: the apps' (see
+// runPodInit), 125 when berth's set-up failed, 126/127 when an app's command
+// could not be executed or found. Set-up failures inside the pod are printed
+// as one line. The caller must be single-threaded and stays the pod's parent
+// until it exits, forwarding signals to it.
+Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks = {});
+
+} // namespace berth

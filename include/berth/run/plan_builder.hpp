@@ -1,0 +1,45 @@
+#pragma once
+
+#include <berth/base/result.hpp>
+#include <berth/image/app_spec.hpp>
+#include <berth/image/image_record.hpp>
+#include <berth/run/environment.hpp>
+#include <berth/run/plan.hpp>
+#include <berth/run/run_options.hpp>
+
+#include <string>
+#include <vector>
+
+namespace berth {
+
+// What stage0 learnt about one app's image before planning.
+struct ResolvedApp {
+    ImageFormat format = ImageFormat::Oci;
+    AppSpec spec;
+    std::vector<std::string> lowerDirs; // topmost first
+    std::string passwdText;             // the image's /etc/passwd ("" when absent)
+    std::string groupText;
+    std::vector<std::string> envFileTexts; // one per AppOptions::envFiles
+};
+
+struct PlanContext {
+    std::string uuid;
+    std::string podDir;
+    IdMap idMap;
+    EnvLookup lookup;
+    uint32_t callerUid = 0; // for --userns=keep-id
+    uint32_t callerGid = 0;
+};
+
+// Turns what the user asked for into a plan (no system call is made).
+// Errors are the user's (a bad flag, an unknown user): exit status 125.
+Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<ResolvedApp>& apps,
+                             const PlanContext& context);
+
+// The mounts every app gets, before the user's volumes: /proc, /dev and its
+// nodes, /sys, the generated /etc files.
+std::vector<MountOp> baseMounts(const PodPlan& pod, const std::string& podDir);
+// Masked and read-only paths, applied last (skipped with --privileged).
+std::vector<MountOp> maskMounts();
+
+} // namespace berth

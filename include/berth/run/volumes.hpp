@@ -1,0 +1,39 @@
+#pragma once
+
+#include <berth/base/result.hpp>
+#include <berth/run/plan.hpp>
+
+#include <string>
+#include <vector>
+
+namespace berth {
+
+// Cleans an absolute container path: collapses "//" and ".", strips a
+// trailing "/", refuses "..". "/a//b/" → "/a/b".
+Result<std::string> cleanContainerPath(const std::string& path);
+
+// -v SRC:DST[:OPTIONS] (ro, rw; SELinux z/Z accepted and ignored). SRC must
+// be an absolute host path; named volumes do not exist in berth.
+Result<MountOp> parseBindVolume(const std::string& spec);
+
+// --tmpfs DST[:OPTIONS] (tmpfs options such as size=, mode=, plus ro, noexec,
+// nosuid, nodev, exec, …).
+Result<MountOp> parseTmpfsVolume(const std::string& spec);
+
+// An appc volume: NAME,kind=host,source=PATH[,readOnly=true] or
+// NAME,kind=empty[,mode=0755][,uid=N][,gid=N][,readOnly=true].
+struct AppcVolume {
+    std::string name;
+    enum class Kind { Host, Empty } kind = Kind::Host;
+    std::string source;
+    bool readOnly = false;
+    uint32_t mode = 0755;
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+};
+Result<AppcVolume> parseAppcVolume(const std::string& spec);
+
+// Refuses two mounts on one destination (the user would silently lose one).
+Result<void> checkDuplicateDestinations(const std::vector<MountOp>& mounts);
+
+} // namespace berth

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "prepared_pod.hpp"
+
+#include <signal.h>
+
+namespace berth {
+
+// The app's side of the pod, from fork (in the pod's init) to execve: its
+// own mount namespace pivoted into its root, stdio, credentials,
+// capabilities, no_new_privs, seccomp (last), exec. Never returns; failures
+// are reported on `socketFd` and end the process with 125, 126 or 127.
+[[noreturn]] void execApp(const PreparedPod& pod, const PreparedApp& app, int socketFd,
+                          const sigset_t& originalMask);
+
+} // namespace berth

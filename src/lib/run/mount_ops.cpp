@@ -1,0 +1,285 @@
+#include "mount_ops.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace berth {
+
+namespace {
+
+// Resolves `path` with the app root as "/" so that no symlink in the image
+// can send a mount outside it.
+int openInRoot(int rootFd, const char* path, int flags)
+{
+    if (path[0] == '\0')
+        return ::fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, rootFd, path, &how, sizeof how));
+}
+
+// Opens `path` inside the root as O_PATH, creating missing directories and
+// (when `directory` is false) the last component as an empty file.
+int openOrCreate(int rootFd, const char* path, bool directory)
+{
+    int fd = openInRoot(rootFd, path, O_PATH);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    char buf[PATH_MAX];
+    size_t len = ::strnlen(path, sizeof buf);
+    if (len >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    std::memcpy(buf, path, len + 1);
+    size_t lastSlash = 0;
+    bool haveSlash = false;
+    for (size_t i = 1; i <= len; ++i) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        bool last = saved == '\0';
+        buf[i] = '\0';
+        int cur = openInRoot(rootFd, buf, O_PATH);
+        if (cur < 0 && errno == ENOENT) {
+            int parentFd;
+            const char* name;
+            if (haveSlash) {
+                buf[lastSlash] = '\0';
+                parentFd = openInRoot(rootFd, buf, O_PATH | O_DIRECTORY);
+                buf[lastSlash] = '/';
+                name = buf + lastSlash + 1;
+            } else {
+                parentFd = ::fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
+                name = buf;
+            }
+            if (parentFd < 0)
+                return -1;
+            int rc;
+            if (last && !directory) {
+                rc = ::openat(parentFd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                              0644);
+                if (rc >= 0)
+                    ::close(rc);
+            } else {
+                rc = ::mkdirat(parentFd, name, 0755);
+            }
+            int saveErrno = errno;
+            ::close(parentFd);
+            if (rc < 0 && saveErrno != EEXIST) {
+                errno = saveErrno;
+                return -1;
+            }
+            cur = openInRoot(rootFd, buf, O_PATH);
+        }
+        buf[i] = saved;
+        if (cur < 0)
+            return -1;
+        if (last)
+            return cur;
+        ::close(cur);
+        lastSlash = i;
+        haveSlash = true;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+struct FdPath {
+    char text[32];
+    explicit FdPath(int fd)
+    {
+        std::memcpy(text, "/proc/self/fd/", 14);
+        formatDecimal(text + 14, sizeof text - 14, fd);
+    }
+};
+
+class Fd
+{
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd()
+    {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+// mount_setattr makes a whole tree read-only without having to repeat the
+// flags the kernel locked when the mount crossed into our user namespace.
+int makeReadOnly(int rootFd, const char* target)
+{
+    int fd = openInRoot(rootFd, target, O_PATH);
+    if (fd < 0)
+        return -1;
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    int rc = static_cast<int>(::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+                                        &attr, sizeof attr));
+    int saveErrno = errno;
+    ::close(fd);
+    errno = saveErrno;
+    return rc;
+}
+
+ChildError mountFilesystem(int rootFd, const PreparedMount& m, const char* fstype,
+                           const char* source)
+{
+    const MountOp& op = *m.op;
+    Fd target(openOrCreate(rootFd, m.target.c_str(), true));
+    if (target.get() < 0)
+        return childFailure("create mount point", op.destination.c_str());
+    unsigned long flags = op.flags | (op.readOnly ? MS_RDONLY : 0);
+    FdPath path(target.get());
+    if (::mount(source, path.text, fstype, flags, op.data.empty() ? nullptr : op.data.c_str()) <
+        0) {
+        if (op.optional)
+            return {};
+        return childFailure(fstype[0] == 't'   ? "mount tmpfs on"
+                            : fstype[0] == 'p' ? "mount proc on"
+                            : fstype[0] == 'd' ? "mount devpts on"
+                                               : "mount filesystem on",
+                            op.destination.c_str());
+    }
+    return {};
+}
+
+ChildError bindMount(int rootFd, const PreparedMount& m, const char* source, bool directory)
+{
+    const MountOp& op = *m.op;
+    Fd target(openOrCreate(rootFd, m.target.c_str(), directory));
+    if (target.get() < 0)
+        return childFailure("create mount point", op.destination.c_str());
+    FdPath path(target.get());
+    // A recursive bind: a volume keeps what is mounted below it.
+    if (::mount(source, path.text, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+        if (op.optional && errno == ENOENT)
+            return {};
+        return childFailure("bind mount on", op.destination.c_str());
+    }
+    if (op.readOnly && makeReadOnly(rootFd, m.target.c_str()) < 0)
+        return childFailure("make read-only", op.destination.c_str());
+    return {};
+}
+
+} // namespace
+
+ChildError mountAppRootfs(const PreparedPod&, const PreparedApp& app)
+{
+    if (::mkdir(app.mountPoint.c_str(), 0755) < 0 && errno != EEXIST)
+        return childFailure("create", app.mountPoint.c_str());
+    // Kernel overlayfs in our user namespace: the layer trees stay shared and
+    // untouched, writes go to the pod's upper dir. userxattr keeps overlay's
+    // own metadata in user.overlay.* (trusted.* needs real root).
+    if (::mount("overlay", app.mountPoint.c_str(), "overlay", 0, app.overlayData.c_str()) < 0)
+        return childFailure("mount overlay on", app.mountPoint.c_str());
+    return {};
+}
+
+ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& pod)
+{
+    const MountOp& op = *m.op;
+    switch (op.kind) {
+    case MountOp::Kind::Tmpfs:
+        return mountFilesystem(rootFd, m, "tmpfs", "tmpfs");
+    case MountOp::Kind::Proc:
+        // A proc of the pod's own pid namespace: the apps see only the pod.
+        return mountFilesystem(rootFd, m, "proc", "proc");
+    case MountOp::Kind::Devpts:
+        // newinstance: the pod's ptys are its own, not the host's.
+        return mountFilesystem(rootFd, m, "devpts", "devpts");
+    case MountOp::Kind::Mqueue:
+        return mountFilesystem(rootFd, m, "mqueue", "mqueue");
+    case MountOp::Kind::Sysfs: {
+        // A fresh sysfs needs a network namespace of our own; with the host's
+        // network we bind the host's /sys read-only instead.
+        if (pod.plan->network != NetworkMode::Host) {
+            Fd target(openOrCreate(rootFd, m.target.c_str(), true));
+            if (target.get() < 0)
+                return childFailure("create mount point", op.destination.c_str());
+            FdPath path(target.get());
+            if (::mount("sysfs", path.text, "sysfs", op.flags | MS_RDONLY, nullptr) == 0)
+                return {};
+        }
+        return bindMount(rootFd, m, op.source.c_str(), true);
+    }
+    case MountOp::Kind::Bind:
+        if (op.ownerUid >= 0) {
+            // An appc empty volume: owned by the ids the volume asks for, as
+            // seen inside the pod.
+            if (::mkdir(op.source.c_str(), op.mode) < 0 && errno != EEXIST)
+                return childFailure("create volume", op.source.c_str());
+            if (::chown(op.source.c_str(), static_cast<uid_t>(op.ownerUid),
+                        static_cast<gid_t>(op.ownerGid)) < 0 ||
+                ::chmod(op.source.c_str(), op.mode) < 0)
+                return childFailure("set owner of volume", op.source.c_str());
+        }
+        return bindMount(rootFd, m, op.source.c_str(), m.directory);
+    case MountOp::Kind::Device:
+        // Device nodes cannot be made in a user namespace; the host's are
+        // bound instead.
+        return bindMount(rootFd, m, op.source.c_str(), false);
+    case MountOp::Kind::MaskFile: {
+        Fd target(openInRoot(rootFd, m.target.c_str(), O_PATH));
+        if (target.get() < 0)
+            return {}; // nothing to hide
+        struct stat st;
+        if (::fstat(target.get(), &st) < 0)
+            return childFailure("stat", op.destination.c_str());
+        FdPath path(target.get());
+        int rc = S_ISDIR(st.st_mode)
+                     ? ::mount("tmpfs", path.text, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
+                                                               MS_NOEXEC,
+                               "size=4k,mode=555")
+                     : ::mount("/dev/null", path.text, nullptr, MS_BIND, nullptr);
+        if (rc < 0)
+            return childFailure("mask", op.destination.c_str());
+        return {};
+    }
+    case MountOp::Kind::ReadOnly: {
+        Fd target(openInRoot(rootFd, m.target.c_str(), O_PATH));
+        if (target.get() < 0)
+            return {};
+        FdPath path(target.get());
+        if (::mount(path.text, path.text, nullptr, MS_BIND | MS_REC, nullptr) < 0 ||
+            makeReadOnly(rootFd, m.target.c_str()) < 0)
+            return childFailure("make read-only", op.destination.c_str());
+        return {};
+    }
+    case MountOp::Kind::Symlink: {
+        Fd parent(openOrCreate(rootFd, m.parent.c_str(), true));
+        if (parent.get() < 0)
+            return childFailure("create directory for", op.destination.c_str());
+        if (::symlinkat(op.source.c_str(), parent.get(), m.base.c_str()) < 0 && errno != EEXIST)
+            return childFailure("create symlink", op.destination.c_str());
+        return {};
+    }
+    }
+    return {};
+}
+
+ChildError lockRootReadOnly(int rootFd, const PreparedApp& app)
+{
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    // Only the root mount: /tmp, /dev and volumes below it stay writable.
+    if (::syscall(SYS_mount_setattr, rootFd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+        return childFailure("make root filesystem read-only", app.mountPoint.c_str());
+    return {};
+}
+
+} // namespace berth

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "child_report.hpp"
+#include "prepared_pod.hpp"
+
+namespace berth {
+
+// Child-side steps of assembling one app's root filesystem. All run between
+// clone and execve: system calls only, no allocation.
+
+// Mounts the app's overlay on its mount point.
+ChildError mountAppRootfs(const PreparedPod& pod, const PreparedApp& app);
+// Executes one MountOp inside the app root (rootFd).
+ChildError executeMount(int rootFd, const PreparedMount& mount, const PreparedPod& pod);
+// Makes the app's root mount read-only (--read-only), leaving submounts.
+ChildError lockRootReadOnly(int rootFd, const PreparedApp& app);
+
+} // namespace berth

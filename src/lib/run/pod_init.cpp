@@ -1,0 +1,219 @@
+#include "pod_init.hpp"
+
+#include "app_process.hpp"
+#include "child_report.hpp"
+#include "mount_ops.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace berth {
+
+namespace {
+
+constexpr size_t kMaxApps = 64;
+
+ChildError setHostname(const PreparedPod& pod)
+{
+    const std::string& name = pod.plan->hostname;
+    // The pod's own UTS namespace: the host's name is untouched.
+    if (::sethostname(name.c_str(), name.size()) < 0)
+        return childFailure("set hostname", name.c_str());
+    return {};
+}
+
+ChildError makeMountsPrivate()
+{
+    // Nothing we mount may propagate back to the host's namespace.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+        return childFailure("make mounts private", "/");
+    return {};
+}
+
+ChildError mountPodRoot(const PreparedPod& pod)
+{
+    // A private tmpfs holds each app's root; the pod pivots into it so that
+    // no host path stays reachable.
+    if (::mount("tmpfs", pod.podRoot.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
+        return childFailure("mount pod root on", pod.podRoot.c_str());
+    std::string_view appsDir = "/apps";
+    char path[PATH_MAX];
+    size_t n = pod.podRoot.size();
+    if (n + appsDir.size() + 1 > sizeof path)
+        return ChildError{"pod directory path too long", pod.podRoot.c_str(), ENAMETOOLONG};
+    __builtin_memcpy(path, pod.podRoot.c_str(), n);
+    __builtin_memcpy(path + n, appsDir.data(), appsDir.size());
+    path[n + appsDir.size()] = '\0';
+    if (::mkdir(path, 0755) < 0)
+        return childFailure("create", path);
+    return {};
+}
+
+ChildError assembleApp(const PreparedPod& pod, const PreparedApp& app)
+{
+    if (ChildError e = mountAppRootfs(pod, app))
+        return e;
+    int rootFd = ::open(app.mountPoint.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootFd < 0)
+        return childFailure("open", app.mountPoint.c_str());
+    ChildError result;
+    for (const auto& m : app.mounts)
+        if ((result = executeMount(rootFd, m, pod)))
+            break;
+    if (!result && app.plan->rootfs.readOnly)
+        result = lockRootReadOnly(rootFd, app);
+    ::close(rootFd);
+    return result;
+}
+
+ChildError pivotIntoPodRoot(const PreparedPod& pod)
+{
+    if (::chdir(pod.podRoot.c_str()) < 0)
+        return childFailure("enter", pod.podRoot.c_str());
+    // pivot_root(".", ".") stacks the old root under the new one; detaching
+    // it leaves the pod with no path back to the host.
+    if (::syscall(SYS_pivot_root, ".", ".") < 0)
+        return childFailure("pivot_root into", pod.podRoot.c_str());
+    if (::umount2(".", MNT_DETACH) < 0)
+        return childFailure("detach old root", "/");
+    if (::chdir("/") < 0)
+        return childFailure("chdir", "/");
+    return {};
+}
+
+ChildError bringUpLoopback()
+{
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return childFailure("create socket for loopback");
+    ifreq ifr{};
+    __builtin_memcpy(ifr.ifr_name, "lo", 3);
+    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int saveErrno = errno;
+    ::close(fd);
+    errno = saveErrno;
+    if (rc < 0)
+        return childFailure("bring up loopback", "lo");
+    return {};
+}
+
+int exitStatusOf(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 125;
+}
+
+} // namespace
+
+int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
+               const sigset_t& originalMask)
+{
+    // If berth dies (even by SIGKILL), the pod's init dies, and with it the
+    // pid namespace and every app.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    pollfd parentAlive{socketFd, 0, 0};
+    if (::poll(&parentAlive, 1, 0) == 1 && (parentAlive.revents & POLLHUP))
+        ::_exit(125);
+    ::setsid();
+    ::prctl(PR_SET_NAME, "berth-init");
+
+    auto failed = [&](const ChildError& e) {
+        reportChildError(socketFd, e);
+        return e.exitCode;
+    };
+    // Sync point 1 was the id map (spawnInUserNamespace). Set-up now.
+    if (ChildError e = setHostname(pod))
+        return failed(e);
+    if (ChildError e = makeMountsPrivate())
+        return failed(e);
+    if (::chdir(pod.mountCwd.c_str()) < 0)
+        return failed(childFailure("enter", pod.mountCwd.c_str()));
+    if (ChildError e = mountPodRoot(pod))
+        return failed(e);
+    for (const auto& app : pod.apps)
+        if (ChildError e = assembleApp(pod, app))
+            return failed(e);
+    if (ChildError e = pivotIntoPodRoot(pod))
+        return failed(e);
+    if (pod.plan->network == NetworkMode::None)
+        if (ChildError e = bringUpLoopback())
+            return failed(e);
+
+    int signalFd = ::signalfd(-1, &forwarded, SFD_CLOEXEC);
+    if (signalFd < 0)
+        return failed(childFailure("create signalfd"));
+
+    // Sync point 2: start the apps. Each reports its own exec failure.
+    pid_t pids[kMaxApps];
+    int statuses[kMaxApps];
+    size_t count = pod.apps.size() < kMaxApps ? pod.apps.size() : kMaxApps;
+    size_t running = 0;
+    for (size_t i = 0; i < count; ++i) {
+        pid_t pid = ::fork();
+        if (pid < 0) {
+            ChildError e = childFailure("start app", pod.apps[i].plan->name.c_str());
+            reportChildError(socketFd, e);
+            pids[i] = -1;
+            statuses[i] = 125;
+            continue;
+        }
+        if (pid == 0) {
+            ::close(signalFd);
+            execApp(pod, pod.apps[i], socketFd, originalMask);
+        }
+        pids[i] = pid;
+        statuses[i] = -1;
+        ++running;
+    }
+
+    // Supervise: reap everything (orphans re-parent to us), forward the
+    // rest to the apps.
+    while (running > 0) {
+        signalfd_siginfo info;
+        ssize_t n = ::read(signalFd, &info, sizeof info);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != sizeof info)
+            break;
+        if (info.ssi_signo == SIGCHLD) {
+            int status;
+            pid_t pid;
+            while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
+                for (size_t i = 0; i < count; ++i)
+                    if (pids[i] == pid) {
+                        statuses[i] = exitStatusOf(status);
+                        pids[i] = -1;
+                        --running;
+                    }
+            continue;
+        }
+        for (size_t i = 0; i < count; ++i)
+            if (pids[i] > 0)
+                ::kill(pids[i], static_cast<int>(info.ssi_signo));
+    }
+    for (size_t i = 0; i < count; ++i)
+        if (statuses[i] != 0)
+            return statuses[i] < 0 ? 125 : statuses[i];
+    return 0;
+}
+
+} // namespace berth

@@ -1,0 +1,126 @@
+#include "prepared_pod.hpp"
+
+#include <berth/run/capabilities.hpp>
+
+#include <sys/stat.h>
+
+namespace berth {
+
+namespace {
+
+// Overlay options fit in one page; paths relative to the store keep many
+// layers under that limit.
+std::string relativeTo(const std::string& base, const std::string& path)
+{
+    if (!base.empty() && path.size() > base.size() + 1 && path.compare(0, base.size(), base) == 0 &&
+        path[base.size()] == '/')
+        return path.substr(base.size() + 1);
+    return path;
+}
+
+Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& rootfs)
+{
+    std::string data = "lowerdir=";
+    for (size_t i = 0; i < rootfs.lowerDirs.size(); ++i) {
+        const std::string& dir = rootfs.lowerDirs[i];
+        if (dir.find_first_of(",:") != std::string::npos)
+            return Error("layer directory '" + dir + "' contains ',' or ':', which overlay "
+                         "options cannot express");
+        data += (i ? ":" : "") + relativeTo(cwd, dir);
+    }
+    data += ",upperdir=" + relativeTo(cwd, rootfs.upperDir);
+    data += ",workdir=" + relativeTo(cwd, rootfs.workDir);
+    data += ",userxattr";
+    if (data.size() >= 4000)
+        return Error("too many layers for one overlay mount (" +
+                     std::to_string(rootfs.lowerDirs.size()) + ")");
+    return data;
+}
+
+std::string commonPrefix(const std::vector<std::string>& paths)
+{
+    if (paths.empty())
+        return "/";
+    std::string prefix = paths[0];
+    for (const auto& p : paths)
+        while (!prefix.empty() && p.compare(0, prefix.size(), prefix) != 0)
+            prefix.pop_back();
+    size_t slash = prefix.rfind('/');
+    return slash == 0 || slash == std::string::npos ? "/" : prefix.substr(0, slash);
+}
+
+} // namespace
+
+Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
+{
+    out.plan = &plan;
+    out.podRoot = plan.podDir + "/root";
+    out.lastCapability = lastCapabilityNumber();
+    out.setGroupsAllowed = plan.idMap.kind != IdMap::Kind::Single;
+    bool anySeccomp = false;
+    std::vector<std::string> dirs{plan.podDir};
+    for (const auto& app : plan.apps)
+        dirs.insert(dirs.end(), app.rootfs.lowerDirs.begin(), app.rootfs.lowerDirs.end());
+    out.mountCwd = commonPrefix(dirs);
+
+    out.apps.resize(plan.apps.size());
+    for (size_t i = 0; i < plan.apps.size(); ++i) {
+        const AppPlan& app = plan.apps[i];
+        PreparedApp& p = out.apps[i];
+        p.plan = &app;
+        p.mountPoint = out.podRoot + "/apps/" + std::to_string(i);
+        p.pivotPath = "/apps/" + std::to_string(i);
+        BERTH_TRY(p.overlayData, overlayOptions(out.mountCwd, app.rootfs));
+        for (const auto& m : app.mounts) {
+            PreparedMount pm;
+            pm.op = &m;
+            pm.target = m.destination.size() > 1 ? m.destination.substr(1) : "";
+            size_t slash = pm.target.rfind('/');
+            pm.parent = slash == std::string::npos ? "" : pm.target.substr(0, slash);
+            pm.base = slash == std::string::npos ? pm.target : pm.target.substr(slash + 1);
+            pm.directory = m.directory;
+            if (m.kind == MountOp::Kind::Bind && m.ownerUid < 0) {
+                struct stat st;
+                if (::stat(m.source.c_str(), &st) < 0)
+                    return Error::fromErrno("volume source '" + m.source + "'");
+                pm.directory = S_ISDIR(st.st_mode);
+            }
+            p.mounts.push_back(std::move(pm));
+        }
+        for (const auto& a : app.argv)
+            p.argv.push_back(const_cast<char*>(a.c_str()));
+        p.argv.push_back(nullptr);
+        std::string path;
+        for (const auto& e : app.env) {
+            p.envp.push_back(const_cast<char*>(e.c_str()));
+            if (e.starts_with("PATH="))
+                path = e.substr(5);
+        }
+        p.envp.push_back(nullptr);
+        const std::string& command = app.argv[0];
+        if (command.find('/') != std::string::npos) {
+            p.execCandidates = {command};
+        } else {
+            // execvp's search, done here so the child only calls execve.
+            p.searchedPath = true;
+            size_t start = 0;
+            while (start <= path.size()) {
+                size_t end = path.find(':', start);
+                std::string dir = path.substr(start, end == std::string::npos ? end : end - start);
+                p.execCandidates.push_back((dir.empty() ? "." : dir) + "/" + command);
+                if (end == std::string::npos)
+                    break;
+                start = end + 1;
+            }
+        }
+        for (uint32_t gid : app.supplementaryGids)
+            p.groups.push_back(gid);
+        anySeccomp = anySeccomp || app.seccomp;
+    }
+    if (anySeccomp) {
+        BERTH_TRY(out.seccomp, buildDefaultSeccompProgram());
+    }
+    return ok();
+}
+
+} // namespace berth

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <berth/base/result.hpp>
+#include <berth/run/plan.hpp>
+#include <berth/run/seccomp_filter.hpp>
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace berth {
+
+// One mount operation with every string the child needs already built.
+struct PreparedMount {
+    const MountOp* op = nullptr;
+    std::string target; // destination without the leading '/'
+    std::string parent; // its directory ("" for the root)
+    std::string base;   // its last component
+    bool directory = true; // what the target must be (a bind of a file needs a file)
+};
+
+// An app with argv, envp and exec candidates laid out before cloning: the
+// child only reads them (STYLE habit 6).
+struct PreparedApp {
+    const AppPlan* plan = nullptr;
+    std::string mountPoint; // host path where its root is assembled
+    std::string pivotPath;  // its root after the pod's pivot ("/apps/0")
+    std::string overlayData;
+    std::vector<PreparedMount> mounts;
+    std::vector<char*> argv;
+    std::vector<char*> envp;
+    std::vector<std::string> execCandidates; // argv[0] resolved against PATH
+    bool searchedPath = false;
+    std::vector<gid_t> groups;
+};
+
+struct PreparedPod {
+    const PodPlan* plan = nullptr;
+    std::string podRoot;   // host path of the pod's private root
+    std::string mountCwd;  // overlay paths are relative to this (short options)
+    std::string volumesDir;
+    int lastCapability = 40;
+    bool setGroupsAllowed = true; // false under a single-id map (setgroups is denied)
+    SeccompProgram seccomp;
+    std::vector<PreparedApp> apps;
+};
+
+// Builds the prepared form of a plan (allocates; runs in stage0).
+Result<void> preparePod(const PodPlan& plan, PreparedPod& out);
+
+} // namespace berth
