@@ -81,14 +81,13 @@ def main():
                 counts = (counts[0], 1, counts[2])
         for i in range(3):
             totals[i] += counts[i]
-        suite = ",".join(s.split(":")[-1] for s in rec.get("suite", []))
         note = skip_reason(output) if result in SKIP_RESULTS else ""
-        rows.append((suite, rec.get("name", "?"), result, counts, note))
+        rows.append((rec.get("name", "?"), result, counts, note))
 
     print()
     print("Test summary (cases per meson test):")
-    for suite, name, result, (p, fl, s), note in rows:
-        line = f"  {result:<8} {suite + '/' + name:<40} {p:4d} passed {fl:3d} failed {s:3d} skipped"
+    for name, result, (p, fl, s), note in rows:
+        line = f"  {result:<8} {name:<40} {p:4d} passed {fl:3d} failed {s:3d} skipped"
         if note:
             line += f"  ({note})"
         print(line)
