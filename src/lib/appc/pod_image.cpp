@@ -1,0 +1,48 @@
+#include <berth/appc/pod_image.hpp>
+#include <berth/store/store.hpp>
+
+namespace berth
+{
+
+Result<PodImage> loadPodImage(const Store& store, const ImageRecord& record)
+{
+    if (record.format != ImageFormat::Aci)
+        return Error("image " + record.id + " is an OCI image; appc pods run ACIs");
+    if (!record.manifestDigest) return Error("image " + record.id + " has no stored manifest");
+    PodImage image;
+    image.record = record;
+    BERTH_TRY(
+        image.manifestJson,
+        store.readBlob(*record.manifestDigest).context("read the manifest of image " + record.id));
+    BERTH_TRY(image.manifest,
+              parseAciImageManifest(image.manifestJson).context("image " + record.id));
+    return image;
+}
+
+Result<PodImage> resolvePodImage(Store& store, const AciRuntimeImage& image)
+{
+    std::string reference;
+    if (!image.id.empty()) {
+        reference = image.id;
+    } else if (image.name) {
+        reference = *image.name;
+        for (const auto& [name, value] : image.labels)
+            if (name == "version") reference += ":" + value;
+    } else {
+        return Error("the image needs an id or a name");
+    }
+    BERTH_TRY(ImageRecord record, store.index().resolve(reference));
+    BERTH_TRY(PodImage resolved, loadPodImage(store, record));
+    if (image.id.empty()) {
+        // By name, labels select: an image that lacks one is not the one asked for.
+        for (const auto& [name, value] : image.labels) {
+            auto has = resolved.manifest.label(name);
+            if (!has || *has != value)
+                return Error("image " + reference + " in the store has " + name + "=" +
+                             (has ? *has : "(none)") + ", the pod asks for " + name + "=" + value);
+        }
+    }
+    return resolved;
+}
+
+} // namespace berth
