@@ -14,14 +14,22 @@ namespace acitest
 {
 
 struct Entry {
+    Entry(std::string path_, std::string data_ = {}, unsigned type_ = AE_IFREG,
+          std::string linkTarget_ = {}, std::string hardlink_ = {}, unsigned mode_ = 0644,
+          int64_t uid_ = 0, int64_t gid_ = 0)
+        : path(std::move(path_)), data(std::move(data_)), type(type_),
+          linkTarget(std::move(linkTarget_)), hardlink(std::move(hardlink_)), mode(mode_),
+          uid(uid_), gid(gid_)
+    {
+    }
     std::string path;
     std::string data;
-    unsigned type = AE_IFREG; // AE_IFREG, AE_IFDIR, AE_IFLNK
-    std::string linkTarget;   // symlink target
-    std::string hardlink;     // hardlink target (type ignored)
-    unsigned mode = 0644;
-    int64_t uid = 0;
-    int64_t gid = 0;
+    unsigned type;          // AE_IFREG, AE_IFDIR, AE_IFLNK
+    std::string linkTarget; // symlink target
+    std::string hardlink;   // hardlink target (type ignored)
+    unsigned mode;
+    int64_t uid;
+    int64_t gid;
 };
 
 inline la_ssize_t appendToString(archive*, void* clientData, const void* buffer, size_t length)
