@@ -2,6 +2,7 @@
 
 #include <berth/base/result.hpp>
 #include <berth/base/unique_fd.hpp>
+#include <cstddef>
 #include <cstdint>
 
 namespace berth
@@ -24,6 +25,9 @@ int createLoopbackListenerRaw(uint16_t port);
 // Sends `fd` with one data byte over the unix socket `channel`. Returns 0 or
 // -errno.
 int sendFdRaw(int channel, int fd);
+// The same with `size` bytes of `data` as the message (e.g. a fixed-size
+// message of the caller's own protocol on a SOCK_SEQPACKET socket).
+int sendFdRaw(int channel, int fd, const void* data, size_t size);
 
 // In stage0.
 

@@ -33,7 +33,12 @@ int createLoopbackListenerRaw(uint16_t port)
 int sendFdRaw(int channel, int fd)
 {
     char byte = 'F';
-    iovec iov{&byte, 1};
+    return sendFdRaw(channel, fd, &byte, 1);
+}
+
+int sendFdRaw(int channel, int fd, const void* data, size_t size)
+{
+    iovec iov{const_cast<void*>(data), size};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
     std::memset(control, 0, sizeof control);
     msghdr message{};
@@ -48,7 +53,7 @@ int sendFdRaw(int channel, int fd)
     std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
     for (;;) {
         ssize_t n = ::sendmsg(channel, &message, MSG_NOSIGNAL);
-        if (n == 1) return 0;
+        if (n == static_cast<ssize_t>(size)) return 0;
         if (n < 0 && errno == EINTR) continue;
         return n < 0 ? -errno : -EIO;
     }
