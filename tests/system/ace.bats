@@ -3,6 +3,8 @@
 # metadata service served by berth itself, appc volumes, --pod-manifest, and
 # the appc ACE validator.
 # requires: unprivileged subids userns
+# shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+# shellcheck disable=SC2016 # single quotes keep $VARS for the app's shell
 
 load helpers
 
