@@ -57,8 +57,7 @@ Result<void> exportOciLayout(Store& store, const ImageRecord& image, const std::
                              const std::string& tagGiven)
 {
     if (image.format != ImageFormat::Oci)
-        return Error("image " + image.id +
-                     " is an ACI image; export it to a .aci file, not to an OCI layout");
+        return Error("an ACI image cannot be exported to an OCI layout; export it to FILE.aci");
     if (!image.manifestDigest || !image.configDigest)
         return Error("image " + image.id + " has no stored manifest or config");
     std::string tag = !tagGiven.empty() ? tagGiven : !image.tag.empty() ? image.tag : "latest";

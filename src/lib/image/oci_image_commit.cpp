@@ -46,8 +46,18 @@ Result<ImageRecord> commitOciImage(Store& store, ImageRecord record, std::string
     for (const auto& layer : record.layers)
         record.size += layer.size;
     record.importedAt = static_cast<int64_t>(std::time(nullptr));
+    // The same image (same config) imported again under another name keeps
+    // its earlier names; putImage replaces the record and its names.
+    BERTH_TRY(std::vector<std::string> previous, store.index().namesOf(record.id));
     if (auto put = store.index().putImage(record); !put)
         return std::move(put).error().addContext("record image " + record.id);
+    for (const auto& full : previous) {
+        std::string name, tag;
+        splitNameTag(full, &name, &tag);
+        if (name == record.name && tag == record.tag) continue;
+        if (auto tagged = store.index().tag(name, tag, record.id); !tagged)
+            return std::move(tagged).error().addContext("keep name " + full);
+    }
     return record;
 }
 
