@@ -12,6 +12,7 @@
 
 // libcurl's handle type, kept out of every header that includes this one.
 typedef void CURL;
+struct curl_slist;
 
 namespace berth {
 
@@ -91,6 +92,7 @@ private:
     std::map<std::string, std::optional<std::string>> caBundles_;
     std::map<std::string, std::pair<std::string, std::string>> clientCerts_;
     CURL* easy_ = nullptr; // reused across requests: keeps connections alive
+    struct curl_slist* connectTo_ = nullptr;
 };
 
 } // namespace berth

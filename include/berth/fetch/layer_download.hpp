@@ -58,6 +58,7 @@ private:
     Hasher diffHasher_{DigestAlgorithm::Sha256};
     std::unique_ptr<Decompressor> decompressor_;
     std::string head_; // the first bytes, until there are enough to tell the compression
+    std::optional<Error> plainError_; // the layer did not decompress
     std::optional<LayerRecord> record_;
 };
 

@@ -53,6 +53,23 @@ Result<std::optional<ImageRecord>> storedImage(Store& store, const DockerReferen
 
 std::string shortDigest(const Digest& d) { return d.algorithmName() + ":" + d.hex().substr(0, 12); }
 
+// The config, from the store when an earlier pull brought it, else from the
+// registry under the blob's fetch lock, so that concurrent pulls of one
+// image download it once.
+Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const OciDescriptor& d)
+{
+    if (d.size > static_cast<int64_t>(kMaxConfigBytes))
+        return Error("config " + d.digest.str() + " is too large (" + std::to_string(d.size) +
+                     " bytes)");
+    BERTH_TRY(FileLock lock, FileLock::acquire(store.rootFd(), blobFetchLockName(d.digest),
+                                               FileLock::Mode::Exclusive));
+    if (store.hasBlob(d.digest))
+        return store.readBlob(d.digest, kMaxConfigBytes);
+    BERTH_TRY(std::string text, registry.getBlob(d.digest, d.size, kMaxConfigBytes));
+    BERTH_CHECK(store.putBlob(text, d.digest.algorithm()).context("store config"));
+    return text;
+}
+
 } // namespace
 
 std::string manifestCacheKey(const Digest& manifest) { return "docker-manifest:" + manifest.str(); }
@@ -92,8 +109,7 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     BERTH_TRY(OciManifest manifest,
               parseOciManifest(doc.body, where + ": manifest " + doc.digest.str()));
 
-    BERTH_TRY(std::string configText,
-              registry.getBlob(manifest.config.digest, manifest.config.size, kMaxConfigBytes));
+    BERTH_TRY(std::string configText, fetchConfig(store, registry, manifest.config));
     BERTH_TRY(OciImageConfig config,
               parseOciConfig(configText, where + ": config " + manifest.config.digest.str()));
     BERTH_CHECK(checkDiffIdCount(manifest, config, where));

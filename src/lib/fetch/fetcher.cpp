@@ -29,6 +29,10 @@ Error unsignedRefusal(const ImageReference& reference)
                  "--insecure-options=image to run it unsigned");
 }
 
+Result<ImageRecord> fetchFromDiscovery(Store& store, HttpClient& http, const AppName& app,
+                                       const DiscoveredImage& found, const FetchOptions& options,
+                                       Progress& progress);
+
 Result<ImageRecord> fetchDiscovered(Store& store, HttpClient& http,
                                     const ImageReference& reference, const FetchOptions& options,
                                     Progress& progress)
@@ -42,7 +46,23 @@ Result<ImageRecord> fetchDiscovered(Store& store, HttpClient& http,
             return std::move(stored).error().addContext("--pull=never");
     }
     BERTH_TRY(AppName app, parseAppName(reference.original));
-    BERTH_TRY(DiscoveredImage found, discoverImage(http, app));
+    auto found = discoverImage(http, app);
+    if (!found) {
+        // Asked to update a name the store has: the stored image still does.
+        auto stored = store.index().resolve(reference.original);
+        if (stored) {
+            logWarning("{}; using the stored image", found.error().message());
+            return stored;
+        }
+        return std::move(found).error();
+    }
+    return fetchFromDiscovery(store, http, app, *found, options, progress);
+}
+
+Result<ImageRecord> fetchFromDiscovery(Store& store, HttpClient& http, const AppName& app,
+                                       const DiscoveredImage& found, const FetchOptions& options,
+                                       Progress& progress)
+{
     Error last("unreachable");
     for (size_t i = 0; i < found.imageUrls.size(); ++i) {
         AciFetchRequest request{found.imageUrls[i], found.signatureUrls[i], app, found.pubkeys};

@@ -172,12 +172,27 @@ HttpClient::HttpClient(HttpOptions options) : options_(std::move(options))
     globalInit();
     if (options_.certsDirectories.empty())
         options_.certsDirectories = defaultCertsDirectories();
+    // BERTH_CONNECT_TO="HOST:PORT:ADDR:PORT[,…]", in curl's --connect-to form.
+    if (const char* env = std::getenv("BERTH_CONNECT_TO"); env && *env) {
+        std::string list = env;
+        size_t start = 0;
+        while (start <= list.size()) {
+            size_t comma = list.find(',', start);
+            std::string entry = list.substr(start, comma == std::string::npos ? comma : comma - start);
+            if (!entry.empty())
+                connectTo_ = curl_slist_append(connectTo_, entry.c_str());
+            if (comma == std::string::npos)
+                break;
+            start = comma + 1;
+        }
+    }
 }
 
 HttpClient::~HttpClient()
 {
     if (easy_)
         curl_easy_cleanup(easy_);
+    curl_slist_free_all(connectTo_);
 }
 
 std::vector<std::string> HttpClient::certsDirectoriesFor(const std::string& hostPort) const
@@ -260,6 +275,11 @@ Result<void> HttpClient::configure(CURL* easy, const std::string& url)
         if (curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
             return Error("libcurl cannot take an in-memory CA bundle for " + hostPort);
     }
+    // Like curl's --connect-to: reach a name at another address without
+    // touching DNS, so the tests can serve example.com from 127.0.0.1 and
+    // still check its certificate by name.
+    if (connectTo_)
+        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connectTo_);
     if (auto cert = clientCerts_.find(hostPort); cert != clientCerts_.end()) {
         curl_easy_setopt(easy, CURLOPT_SSLCERT, cert->second.first.c_str());
         curl_easy_setopt(easy, CURLOPT_SSLKEY, cert->second.second.c_str());

@@ -86,26 +86,51 @@ Result<void> LayerDownload::feed(std::string_view bytes)
 Result<void> LayerDownload::write(std::string_view bytes)
 {
     BERTH_CHECK(writer_->write(bytes).context(label_));
-    if (decompressor_)
-        return feed(bytes);
-    // The compression is told by magic bytes, which may straddle chunks.
-    head_.append(bytes);
-    if (head_.size() < kMagicBytes)
+    // A layer that does not decompress is still hashed to the end: when its
+    // digest is wrong too, that is the error to report (corrupt transfer),
+    // not the symptom.
+    if (plainError_)
         return ok();
-    decompressor_ = Decompressor::forStream(head_);
-    std::string head = std::move(head_);
-    head_.clear();
-    return feed(head);
+    Result<void> fed = ok();
+    if (decompressor_) {
+        fed = feed(bytes);
+    } else {
+        // The compression is told by magic bytes, which may straddle chunks.
+        head_.append(bytes);
+        if (head_.size() < kMagicBytes)
+            return ok();
+        decompressor_ = Decompressor::forStream(head_);
+        std::string head = std::move(head_);
+        head_.clear();
+        fed = feed(head);
+    }
+    if (!fed)
+        plainError_ = std::move(fed).error();
+    return ok();
 }
 
 Result<void> LayerDownload::finish()
 {
-    if (!decompressor_) {
+    if (!plainError_ && !decompressor_) {
         decompressor_ = Decompressor::forStream(head_);
-        BERTH_CHECK(feed(head_));
+        auto fed = feed(head_);
+        if (!fed)
+            plainError_ = std::move(fed).error();
         head_.clear();
     }
-    BERTH_CHECK(decompressor_->finish().context(label_));
+    if (!plainError_) {
+        auto finished = decompressor_->finish().context(label_);
+        if (!finished)
+            plainError_ = std::move(finished).error();
+    }
+    if (plainError_) {
+        // The blob digest decides which error the user sees; an authentic
+        // blob that is no layer is not kept either.
+        BERTH_TRY(Digest blob, writer_->commit(digest_, size_).context(label_));
+        writer_.reset();
+        (void)store_.removeBlob(blob);
+        return std::move(*plainError_).addContext("the layer does not unpack");
+    }
     Digest diffId = diffHasher_.finish();
     if (expectedDiffId_ && !(*expectedDiffId_ == diffId))
         return Error(label_ + ": diff_id mismatch: the config states " + expectedDiffId_->str() +

@@ -105,19 +105,25 @@ void Progress::update(int key, int64_t bytes)
 void Progress::finish(int key, const std::string& note)
 {
     Item& item = items_.at(key);
+    bool wasStarted = item.started;
     if (!item.started) {
         item.started = true;
         item.startedAt = Clock::now();
+        // Nothing was transferred (already in the store, not modified).
+        if (item.total > 0)
+            item.done = item.total;
     }
     item.finished = true;
     item.finishedAt = Clock::now();
     item.note = note;
     if (item.total < 0)
         item.total = item.done;
-    if (mode_ == ProgressMode::Lines)
+    if (mode_ == ProgressMode::Lines && wasStarted)
         fmt::print(out_, "Fetched {}: {} ({}, {:.1f}s)\n", item.label, note,
                    humanBytes(static_cast<double>(item.done)),
                    seconds(item.finishedAt - item.startedAt));
+    else if (mode_ == ProgressMode::Lines)
+        fmt::print(out_, "Skipped {}: {}\n", item.label, note);
     draw(true);
 }
 

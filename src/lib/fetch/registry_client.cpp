@@ -146,13 +146,14 @@ Result<void> RegistryClient::fetchToken(const AuthChallenge& challenge)
                      "' is not https (pass --insecure-options=http to allow it)");
     // The scope the challenge names, else pull access to our repository.
     std::string scope = challenge.param("scope");
-    if (scope.empty())
+    if (scope.empty() && !reference_.repository.empty())
         scope = "repository:" + reference_.repository + ":pull";
     std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
     std::string service = challenge.param("service");
     if (!service.empty())
         url += "service=" + urlEscape(service) + "&";
-    url += "scope=" + urlEscape(scope);
+    if (!scope.empty())
+        url += "scope=" + urlEscape(scope);
     HttpRequest request;
     request.url = url;
     request.maxResponseBytes = kMaxTokenBytes;

@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# berth fetch docker://… against real registries on 127.0.0.1 (issue 4):
+# Debian's docker-registry with TLS (a CA made here) and htpasswd auth, a
+# second one speaking plain HTTP, and a proxy that cuts a transfer. Images
+# are pushed with skopeo from the busybox fixtures.
+# requires: unprivileged docker-registry skopeo htpasswd openssl python3 curl jq
+# shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+
+load helpers
+# shellcheck source=../fixtures/registry/servers.bash
+source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
+
+setup_file() {
+    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
+    # shellcheck source=/dev/null
+    source "$FIXTURES/fixtures.env"
+    servers_init "$BATS_FILE_TMPDIR/servers"
+    make_ca "$SERVERS_DIR/ca"
+    mkdir -p "$SERVERS_DIR/push-certs"
+    cp "$SERVERS_DIR/ca/ca.crt" "$SERVERS_DIR/push-certs/"
+    start_registry secure tls auth alice s3cret
+    SECURE=127.0.0.1:$REGISTRY_PORT
+    start_registry plain
+    PLAIN=127.0.0.1:$REGISTRY_PORT
+    local to_secure=(--dest-cert-dir "$SERVERS_DIR/push-certs" --dest-creds alice:s3cret)
+    local to_plain=(--dest-tls-verify=false)
+    push "$FIXTURES/oci-gzip:latest" "$SECURE/test/busybox:latest" "${to_secure[@]}"
+    push "$FIXTURES/oci-gzip:latest" "$PLAIN/test/busybox:latest" "${to_plain[@]}"
+    push "$FIXTURES/oci-zstd:latest" "$PLAIN/test/busybox:zstd" "${to_plain[@]}"
+    push "$FIXTURES/oci-layered:latest" "$PLAIN/test/layered:latest" "${to_plain[@]}"
+    push "$FIXTURES/oci-gzip:latest" "$PLAIN/test/conc:latest" "${to_plain[@]}"
+    push "$FIXTURES/oci-index:latest" "$PLAIN/test/multi:latest" "${to_plain[@]}" --all
+    export SERVERS_DIR SECURE PLAIN
+}
+
+teardown_file() {
+    stop_servers
+}
+
+setup() {
+    STORE=$BATS_TEST_TMPDIR/store
+    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
+    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
+    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+    export HOME=$BATS_TEST_TMPDIR/home
+    mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
+    chmod 0700 "$XDG_RUNTIME_DIR"
+    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+    # shellcheck source=/dev/null
+    source "$FIXTURES/fixtures.env"
+    INSECURE=--insecure-options=image
+}
+
+# trust_test_ca HOST:PORT [FILE]: put the test CA (or FILE) in the user's certs.d.
+trust_test_ca() {
+    mkdir -p "$XDG_CONFIG_HOME/containers/certs.d/$1"
+    cp "${2:-$SERVERS_DIR/ca/ca.crt}" "$XDG_CONFIG_HOME/containers/certs.d/$1/ca.crt"
+}
+
+# config_digest LAYOUT: the image ID an import of the layout's "latest" gives.
+layout_id() {
+    local manifest
+    manifest=$(jq -r '.manifests[0].digest' "$1/index.json")
+    jq -r '.config.digest' "$1/blobs/${manifest/://}"
+}
+
+# layer_digest LAYOUT: the first layer's digest.
+layer_digest() {
+    local manifest
+    manifest=$(jq -r '.manifests[0].digest' "$1/index.json")
+    jq -r '.layers[0].digest' "$1/blobs/${manifest/://}"
+}
+
+# assert_no_staging_left: nothing half-fetched remains in the store.
+assert_no_staging_left() {
+    [[ -d $STORE/tmp ]] || return 0
+    local left
+    left=$(find "$STORE/tmp" -mindepth 1 -not -name 'fetch-*.lock' -print)
+    [[ -z $left ]] || fail "left in the store's tmp/: $left"
+}
+
+# blob_gets LOG REPO DIGEST: how many times the registry served that blob.
+blob_gets() {
+    grep -c "\"GET /v2/$2/blobs/$3 HTTP/1.1\" 200" "$1" || true
+}
+
+@test "without credentials a registry that wants them gives one line naming berth login" {
+    trust_test_ca "$SECURE"
+    run_berth -125 "$INSECURE" fetch "docker://$SECURE/test/busybox"
+    assert_one_line_error "$SECURE.*401.*berth login $SECURE"
+    assert_no_staging_left
+    [[ ! -d $STORE/blobs/sha256 ]] || [[ -z $(ls "$STORE/blobs/sha256") ]] ||
+        fail "blobs stored after a refused fetch"
+}
+
+@test "berth login checks and stores credentials; fetch uses them; logout removes them" {
+    trust_test_ca "$SECURE"
+    run_berth -125 login -u alice -p wrong "$SECURE"
+    assert_one_line_error "401"
+    [[ ! -e $XDG_RUNTIME_DIR/containers/auth.json ]] || fail "refused credentials were stored"
+
+    run_berth -0 login -u alice --password-stdin "$SECURE" <<<"s3cret"
+    run jq -r --arg r "$SECURE" '.auths[$r].auth' "$XDG_RUNTIME_DIR/containers/auth.json"
+    [[ $(base64 -d <<<"$output") == alice:s3cret ]] || fail "auth.json holds '$output'"
+    [[ $(stat -c %a "$XDG_RUNTIME_DIR/containers/auth.json") == 600 ]] || fail "auth.json not 0600"
+
+    fetch "docker://$SECURE/test/busybox:latest"
+    [[ $IMAGE_ID == "$(layout_id "$FIXTURES/oci-gzip")" ]] || fail "ID $IMAGE_ID"
+    assert_listed "$IMAGE_ID"
+    assert_store_sane
+
+    run_berth -0 logout "$SECURE"
+    run jq -r --arg r "$SECURE" '.auths[$r] // "gone"' "$XDG_RUNTIME_DIR/containers/auth.json"
+    [[ $output == gone ]] || fail "logout left $output"
+    run_berth -125 logout "$SECURE"
+}
+
+@test "credentials in ~/.docker/config.json (docker login's format) are used" {
+    trust_test_ca "$SECURE"
+    mkdir -p "$HOME/.docker"
+    jq -n --arg r "https://$SECURE/v1/" --arg a "$(printf alice:s3cret | base64)" \
+        '{auths: {($r): {auth: $a}}}' >"$HOME/.docker/config.json"
+    fetch "docker://$SECURE/test/busybox"
+}
+
+@test "a certificate from an unknown CA is refused naming the certs.d directory" {
+    trust_test_ca "$SECURE" "$SERVERS_DIR/ca/wrong-ca.crt"
+    run_berth -125 "$INSECURE" fetch "docker://$SECURE/test/busybox"
+    assert_one_line_error "certs.d/$SECURE/ca.crt"
+    assert_no_staging_left
+}
+
+@test "--insecure-options=tls accepts a certificate that does not verify" {
+    mkdir -p "$XDG_RUNTIME_DIR/containers"
+    printf '{"auths":{"%s":{"auth":"%s"}}}' "$SECURE" "$(printf alice:s3cret | base64)" \
+        >"$XDG_RUNTIME_DIR/containers/auth.json"
+    run_berth -0 --insecure-options=image,tls fetch "docker://$SECURE/test/busybox"
+    assert_image_id "$output"
+}
+
+@test "plain HTTP is refused unless --insecure-options=http" {
+    run_berth -125 "$INSECURE" fetch "docker://$PLAIN/test/busybox"
+    assert_one_line_error "insecure-options=http"
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
+    [[ $output == "$(layout_id "$FIXTURES/oci-gzip")" ]] || fail "ID $output"
+}
+
+@test "zstd layers and several layers with whiteouts are fetched and recorded" {
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox:zstd"
+    [[ $output == "$(layout_id "$FIXTURES/oci-zstd")" ]] || fail "ID $output"
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/layered"
+    [[ $output == "$(layout_id "$FIXTURES/oci-layered")" ]] || fail "ID $output"
+    run_berth -0 image inspect "$output"
+    assert_contains "$output" "$ROOTFS_DIFF_ID"
+    assert_store_sane
+}
+
+@test "a multi-platform index resolves to this host's image, as a local import does" {
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/multi"
+    local pulled=$output
+    run_berth -0 "$INSECURE" fetch "oci:$FIXTURES/oci-index"
+    [[ $pulled == "$output" ]] || fail "pulled $pulled, imported $output"
+}
+
+@test "a pull by digest checks the digest; an unknown tag or digest is one line" {
+    local digest
+    digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$PLAIN/test/busybox:latest")
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox@$digest"
+    assert_image_id "$output"
+    run_berth -125 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox:nope"
+    assert_one_line_error "$PLAIN.*test/busybox:nope.*404.*MANIFEST_UNKNOWN"
+    run_berth -125 --insecure-options=image,http fetch \
+        "docker://$PLAIN/test/busybox@sha256:$(printf '%064d' 0)"
+    assert_one_line_error "404"
+    run_berth -125 --insecure-options=image,http fetch "docker://$PLAIN/test/nothing"
+    assert_one_line_error "404"
+}
+
+@test "a blob already in the store is not downloaded again" {
+    local log=$SERVERS_DIR/plain/log layer before
+    layer=$(layer_digest "$FIXTURES/oci-gzip")
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
+    before=$(blob_gets "$log" test/busybox "$layer")
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/conc"
+    [[ $(blob_gets "$log" test/busybox "$layer") == "$before" ]] || fail "layer fetched again"
+    [[ $(blob_gets "$log" test/conc "$layer") == 0 ]] || fail "shared layer fetched again"
+}
+
+@test "--pull=new and --pull=never use the store without asking the registry" {
+    run_berth -125 --insecure-options=image,http fetch --pull=never "docker://$PLAIN/test/busybox"
+    assert_one_line_error "pull=never"
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
+    local id=$output lines
+    lines=$(wc -l <"$SERVERS_DIR/plain/log")
+    run_berth -0 --insecure-options=image,http fetch --pull=new "docker://$PLAIN/test/busybox"
+    [[ $output == "$id" ]] || fail "got $output"
+    run_berth -0 --insecure-options=image,http fetch --pull=never "docker://$PLAIN/test/busybox"
+    [[ $output == "$id" ]] || fail "got $output"
+    [[ $(wc -l <"$SERVERS_DIR/plain/log") == "$lines" ]] || fail "the registry was asked"
+}
+
+@test "progress: plain lines without a terminal, only the ID with --quiet" {
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
+    assert_contains "$stderr" "Fetching sha256:"
+    assert_contains "$stderr" "Fetched sha256:"
+    run_berth -0 --insecure-options=image,http --quiet fetch "docker://$PLAIN/test/layered"
+    [[ -z $stderr ]] || fail "--quiet printed: $stderr"
+    assert_image_id "$output"
+}
+
+@test "a corrupted blob is refused and leaves nothing in the store" {
+    start_registry corrupt
+    local reg=127.0.0.1:$REGISTRY_PORT layer data
+    push "$FIXTURES/oci-gzip:latest" "$reg/test/busybox:latest" --dest-tls-verify=false
+    layer=$(layer_digest "$FIXTURES/oci-gzip")
+    data=$SERVERS_DIR/corrupt/data/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
+    [[ -f $data ]] || fail "no blob at $data"
+    # Same size, different bytes in the middle.
+    printf 'CORRUPT' | dd of="$data" bs=1 seek=4096 conv=notrunc status=none
+    run_berth -125 --insecure-options=image,http fetch "docker://$reg/test/busybox"
+    assert_one_line_error "(digest|diff_id) mismatch|invalid|corrupt|inflate|data error"
+    [[ ! -e $STORE/blobs/${layer/://} ]] || fail "corrupted blob stored"
+    assert_no_staging_left
+    assert_store_sane
+}
+
+@test "a server stopped mid-blob and back a moment later: the fetch resumes and succeeds" {
+    local layer cut
+    layer=$(layer_digest "$FIXTURES/oci-gzip")
+    # The layer is about 1 MB: cut the connection after 300 kB of it and
+    # refuse connections for 1.5 s, as a restarting registry does.
+    start_fault_proxy cutter "${PLAIN#*:}" 300000 1.5
+    run_berth -0 --debug --insecure-options=image,http fetch "docker://127.0.0.1:$PROXY_PORT/test/busybox"
+    [[ ${lines[-1]} == "$(layout_id "$FIXTURES/oci-gzip")" ]] || fail "ID ${lines[-1]}"
+    grep -q cut "$SERVERS_DIR/cutter.log" || fail "the proxy never cut the transfer"
+    assert_contains "$stderr" "resuming at byte"
+    [[ -f $STORE/blobs/${layer/://} ]] || fail "layer missing"
+    assert_store_sane
+    assert_no_staging_left
+}
+
+@test "a registry restarted between two fetches is used again" {
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
+    restart_registry plain
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/layered"
+}
+
+@test "twenty simultaneous fetches of one image: one download per blob, all succeed" {
+    local log=$SERVERS_DIR/plain/log layer config i pids=() failed=0 expected
+    layer=$(layer_digest "$FIXTURES/oci-gzip")
+    expected=$(layout_id "$FIXTURES/oci-gzip")
+    config=$expected
+    [[ $(blob_gets "$log" test/conc "$layer") == 0 ]] || skip "test/conc was fetched before"
+    for ((i = 0; i < 20; i++)); do
+        "$BERTH" --root "$STORE" --quiet --insecure-options=image,http fetch \
+            "docker://$PLAIN/test/conc" >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do
+        if ! wait "${pids[$i]}"; then
+            failed=$((failed + 1))
+            echo "fetch $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
+        fi
+    done
+    [[ $failed == 0 ]] || fail "$failed fetches failed"
+    for ((i = 0; i < 20; i++)); do
+        [[ $(cat "$BATS_TEST_TMPDIR/out.$i") == "$expected" ]] || fail "fetch $i printed another ID"
+    done
+    [[ $(blob_gets "$log" test/conc "$layer") == 1 ]] ||
+        fail "layer served $(blob_gets "$log" test/conc "$layer") times"
+    [[ $(blob_gets "$log" test/conc "$config") == 1 ]] ||
+        fail "config served $(blob_gets "$log" test/conc "$config") times"
+    assert_store_sane
+    assert_no_staging_left
+}

@@ -1,0 +1,124 @@
+#include <berth/base/file.hpp>
+#include <berth/fetch/credentials.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace berth;
+
+TEST_CASE("base64 round-trips every length")
+{
+    CHECK(base64Encode("") == "");
+    CHECK(base64Encode("f") == "Zg==");
+    CHECK(base64Encode("fo") == "Zm8=");
+    CHECK(base64Encode("foo") == "Zm9v");
+    CHECK(base64Encode("user:pa:ss") == "dXNlcjpwYTpzcw==");
+    for (std::string s : {"", "a", "ab", "abc", "abcd", "\xff\x00\x80"}) {
+        auto d = base64Decode(base64Encode(s));
+        REQUIRE(d);
+        CHECK(*d == s);
+    }
+    CHECK_FALSE(base64Decode("!!!"));
+}
+
+TEST_CASE("credentials are found by host, by URL key and by the longest repository prefix")
+{
+    std::string json = R"({
+      "auths": {
+        "reg.example:5000": {"auth": ")" + base64Encode("alice:secret") + R"("},
+        "https://index.docker.io/v1/": {"auth": ")" + base64Encode("bob:pw") + R"("},
+        "reg.example:5000/team": {"auth": ")" + base64Encode("team:tpw") + R"("},
+        "helper.example": {}
+      },
+      "credHelpers": {"x": "y"}
+    })";
+    auto a = findCredentialIn(json, "reg.example:5000", "other/app");
+    REQUIRE(a);
+    REQUIRE(*a);
+    CHECK((*a)->username == "alice");
+    CHECK((*a)->password == "secret");
+
+    auto team = findCredentialIn(json, "reg.example:5000", "team/app");
+    REQUIRE(team);
+    REQUIRE(*team);
+    CHECK((*team)->username == "team");
+
+    auto hub = findCredentialIn(json, "index.docker.io", "library/busybox");
+    REQUIRE(hub);
+    REQUIRE(*hub);
+    CHECK((*hub)->username == "bob");
+
+    auto none = findCredentialIn(json, "helper.example", "a");
+    REQUIRE(none);
+    CHECK_FALSE(*none);
+    auto other = findCredentialIn(json, "reg.example", "a");
+    REQUIRE(other);
+    CHECK_FALSE(*other);
+
+    CHECK_FALSE(findCredentialIn("{\"auths\": []}", "a", "b"));
+    CHECK_FALSE(findCredentialIn("{\"auths\": {\"a\": {\"auth\": \"bm9jb2xvbg==\"}}}", "a", "b"));
+    auto empty = findCredentialIn("", "a", "b");
+    REQUIRE(empty);
+    CHECK_FALSE(*empty);
+}
+
+TEST_CASE("login and logout edit auth.json keeping other keys, mode 0600")
+{
+    char dirTemplate[] = "/tmp/berth-cred-XXXXXX";
+    REQUIRE(::mkdtemp(dirTemplate));
+    std::string dir = dirTemplate;
+    std::string file = dir + "/sub/auth.json";
+    REQUIRE(writeFileAtomic(dir + "/seed.json",
+                            R"({"auths": {"https://reg.example:5000/v1/": {"auth": "eDp5"}}, "credHelpers": {"k": "v"}})"));
+    REQUIRE(makeDirectories(dir + "/sub"));
+    auto seed = readFile(dir + "/seed.json");
+    REQUIRE(seed);
+    REQUIRE(writeFileAtomic(file, *seed));
+
+    REQUIRE(storeCredential(file, "reg.example:5000", "alice", "s3cret"));
+    struct stat st;
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    auto text = readFile(file);
+    REQUIRE(text);
+    CHECK(text->find("credHelpers") != std::string::npos);
+    // The Docker-style URL key of the same registry was replaced, not kept.
+    CHECK(text->find("https://reg.example:5000/v1/") == std::string::npos);
+    auto found = findCredential({dir + "/missing.json", file}, "reg.example:5000", "x/y");
+    REQUIRE(found);
+    REQUIRE(*found);
+    CHECK((*found)->password == "s3cret");
+    CHECK((*found)->source == file);
+
+    auto removed = removeCredential(file, "reg.example:5000");
+    REQUIRE(removed);
+    CHECK(*removed);
+    auto again = removeCredential(file, "reg.example:5000");
+    REQUIRE(again);
+    CHECK_FALSE(*again);
+    auto gone = findCredential({file}, "reg.example:5000", "x/y");
+    REQUIRE(gone);
+    CHECK_FALSE(*gone);
+    auto missing = removeCredential(dir + "/none.json", "reg.example:5000");
+    REQUIRE(missing);
+    CHECK_FALSE(*missing);
+    REQUIRE(removeTree(dir));
+}
+
+TEST_CASE("credential files follow XDG_RUNTIME_DIR, XDG_CONFIG_HOME and HOME")
+{
+    ::setenv("XDG_RUNTIME_DIR", "/run/user/1", 1);
+    ::setenv("HOME", "/home/u", 1);
+    ::unsetenv("XDG_CONFIG_HOME");
+    auto files = credentialFiles();
+    REQUIRE(files.size() == 3);
+    CHECK(files[0] == "/run/user/1/containers/auth.json");
+    CHECK(files[1] == "/home/u/.config/containers/auth.json");
+    CHECK(files[2] == "/home/u/.docker/config.json");
+    CHECK(defaultAuthFile() == "/run/user/1/containers/auth.json");
+    ::unsetenv("XDG_RUNTIME_DIR");
+    CHECK(defaultAuthFile() == "/home/u/.config/containers/auth.json");
+}
