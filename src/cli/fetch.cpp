@@ -1,5 +1,6 @@
 #include "command.hpp"
 
+#include <berth/fetch/fetcher.hpp>
 #include <berth/image/importer.hpp>
 #include <berth/image/reference.hpp>
 #include <fmt/format.h>
@@ -16,7 +17,32 @@ namespace
 struct FetchOptions {
     std::vector<std::string> images;
     std::string platform; // OS/ARCH[/VARIANT]
+    std::string pull = "update";
 };
+
+// Registries, https:// ACIs and appc discovery go to the fetch library.
+int fetchRemote(Context& context, Store& store, const ImageReference& reference,
+                const ImportOptions& import, const std::string& pull)
+{
+    berth::FetchOptions remote;
+    auto policy = parsePullPolicy(pull);
+    if (!policy)
+        return fail(policy.error());
+    remote.pull = *policy;
+    remote.allowUnsigned = context.insecure.image;
+    remote.insecureTls = context.insecure.tls;
+    remote.allowHttp = context.insecure.http;
+    remote.insecurePubkey = context.insecure.pubkey;
+    remote.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
+    remote.os = import.os;
+    remote.architecture = import.architecture;
+    auto record = fetchRemoteImage(store, reference, remote);
+    if (!record)
+        return fail(record.error());
+    fmt::print("{}\n", record->id);
+    std::fflush(stdout);
+    return 0;
+}
 
 int fetch(Context& context, const FetchOptions& options)
 {
@@ -34,6 +60,11 @@ int fetch(Context& context, const FetchOptions& options)
         if (!reference) return fail(reference.error());
         auto store = context.store();
         if (!store) return fail(store.error());
+        if (isRemoteReference(*reference)) {
+            if (int status = fetchRemote(context, **store, *reference, import, options.pull))
+                return status;
+            continue;
+        }
         if (reference->transport == ImageReference::Transport::Stored) {
             // Already in the store: fetching it again is a no-op. Discovery
             // of bare names over the network comes with the fetch stage.
@@ -56,9 +87,13 @@ void addFetchCommand(CLI::App& app, Context& context, Action& action)
 {
     auto options = std::make_shared<FetchOptions>();
     auto* cmd = app.add_subcommand(
-        "fetch", "Import images into the store and print their IDs (oci:DIR[:TAG], "
-                 "oci-archive:FILE[:TAG], docker-archive:FILE, FILE.aci)");
+        "fetch", "Fetch or import images into the store and print their IDs "
+                 "(docker://HOST/REPO[:TAG|@DIGEST], https://…/NAME.aci, example.com/app[:VERSION], "
+                 "oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, FILE.aci)");
     cmd->add_option("IMAGE", options->images, "Image references")->required();
+    cmd->add_option("--pull", options->pull,
+                    "When to use the network: never, new (only what is missing), update")
+        ->capture_default_str();
     cmd->add_option("--platform", options->platform,
                     "Platform to choose from an image index (default: the host's)");
     cmd->callback([&action, &context, options] {

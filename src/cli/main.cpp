@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "fetch_commands.hpp"
 
 #include <berth/base/log.hpp>
 
@@ -32,6 +33,8 @@ int main(int argc, char** argv)
     addFetchCommand(app, context, action);
     addImageCommand(app, context, action);
     addRunCommand(app, context, action);
+    addLoginCommand(app, context, action);
+    addLogoutCommand(app, context, action);
 
     try {
         app.parse(argc, argv);
