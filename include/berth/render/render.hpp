@@ -14,7 +14,7 @@ namespace berth
 
 struct RenderOptions {
     IdMap idMap = IdMap::forCurrentUser();
-    ExtractLimits limits;
+    ExtractLimits limits = ExtractLimits::fromEnvironment();
 };
 
 // Renders the image's full root filesystem (every OCI layer, or the ACI and

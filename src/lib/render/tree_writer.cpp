@@ -47,7 +47,8 @@ Result<int> TreeWriter::parentOf(const TreePath& path)
 {
     TreePath parent = path.parent();
     std::string key = parent.str();
-    if (cachedParentFd_ && key == cachedParent_) return cachedParentFd_.get();
+    if (cachedParentFd_ && !cachedParent_.empty() && key == cachedParent_)
+        return cachedParentFd_.get();
     BERTH_TRY(UniqueFd fd, openTreeDirectory(rootFd_, parent, true));
     cachedParentFd_ = std::move(fd);
     cachedParent_ = key;

@@ -62,7 +62,9 @@ private:
     // directories. Returns true when a directory is kept.
     Result<bool> clearSlot(int parentFd, const TreePath& path, bool newIsDirectory);
     void touch(const TreePath& path);
-    void forgetParents() { cachedParent_.clear(), cachedParentFd_.reset(); }
+    // Marks the cached parent stale without closing it (a caller may be
+    // using it); the next parentOf() reopens.
+    void forgetParents() { cachedParent_.clear(); }
     Result<void> chownEntry(int fd, const char* name, const EntryMeta& meta);
     Result<void> setXattrs(int fd, const EntryMeta& meta, const TreePath& path);
     Result<void> removeLower(int dirFd, const TreePath& dir, int depth);
