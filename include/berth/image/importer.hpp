@@ -15,6 +15,10 @@ struct ImportOptions {
     bool allowUnsigned = false;
     // For ACI files: a detached signature path (else PATH.asc beside it).
     std::string signaturePath;
+    // The fingerprint of the key whose signature the caller (the verify
+    // stage, through stage0) checked over these exact bytes with an Ok
+    // verdict. When set the image is accepted and recorded as verified by it.
+    std::string verifiedBy;
     // OCI: the platform to choose from an index ("linux/amd64[/variant]").
     std::string os = "linux";
     std::string architecture; // empty: the host's, in OCI spelling

@@ -226,6 +226,11 @@ struct Flattening {
     // linked: it is written as a copy of that entry.
     std::map<Key, Key> linksToCopy;
     std::set<Key> copySources;
+    // Winning directories' metadata: a directory is written where it is
+    // first seen, lowest layer first, so that no entry ever precedes its
+    // parent directory (a layer above may restate a directory's metadata
+    // after a lower layer filled it).
+    std::unordered_map<std::string, Entry> directories;
 };
 
 // Captured content of a hardlink target that is not written as such.
@@ -290,6 +295,10 @@ Result<Flattening> planFlattening(Store& store, const ImageRecord& image)
             if (!hidden) {
                 // Within one layer the last entry of a path wins, as extraction does.
                 plan.winners[path] = Flattening::Key{i, index};
+                if (archive_entry_filetype(entry) == AE_IFDIR && !linkTarget)
+                    plan.directories[path].reset(archive_entry_clone(entry));
+                else
+                    plan.directories.erase(path);
                 if (archive_entry_filetype(entry) != AE_IFDIR || linkTarget)
                     newHideBelow.push_back(path);
                 if (linkTarget) {
@@ -342,6 +351,7 @@ Result<void> copyWinners(Store& store, const ImageRecord& image, const Flattenin
         std::string data;
     };
     std::map<Flattening::Key, Captured> captures;
+    std::unordered_set<std::string> emittedDirectories;
     uint64_t captured = 0;
     for (size_t i = 0; i < image.layers.size(); ++i) {
         const LayerRecord& layer = image.layers[i];
@@ -361,6 +371,19 @@ Result<void> copyWinners(Store& store, const ImageRecord& image, const Flattenin
             auto it = plan.winners.find(path);
             bool wins = !path.empty() && it != plan.winners.end() && it->second == key;
             bool source = plan.copySources.count(key) > 0;
+            if (auto dir = plan.directories.find(path); dir != plan.directories.end()) {
+                // The first sighting of a directory that survives, wherever
+                // its final metadata comes from.
+                if (archive_entry_filetype(entry) == AE_IFDIR && !emittedDirectories.count(path)) {
+                    emittedDirectories.insert(path);
+                    Entry out(archive_entry_clone(dir->second.get()));
+                    archive_entry_set_pathname(out.get(), ("rootfs/" + path).c_str());
+                    if (archive_write_header(writer, out.get()) < ARCHIVE_WARN)
+                        return Error("write '" + path + "': " + archiveError(writer));
+                }
+                if (!source) continue;
+                wins = false;
+            }
             if (!wins && !source) continue;
             bool regularData =
                 archive_entry_filetype(entry) == AE_IFREG && !archive_entry_hardlink(entry);

@@ -352,9 +352,11 @@ Result<ImageRecord> importAciFile(Store& store, const std::string& path,
                                   const ImportOptions& options)
 {
     // Signatures are checked before anything is written (DESIGN: secure by
-    // default). Verification itself lives in trust/; until a verdict reaches
-    // this function, only --insecure-options=image lets an ACI in.
-    if (!options.allowUnsigned) return Error(refusalForUnsigned(path));
+    // default). Verification itself runs in the verify stage; its verdict
+    // arrives here as options.verifiedBy. Without one, only
+    // --insecure-options=image lets an ACI in.
+    if (!options.allowUnsigned && options.verifiedBy.empty())
+        return Error(refusalForUnsigned(path));
 
     const std::string what = "ACI '" + path + "'";
     BERTH_TRY(UniqueFd fd, openAciFile(path));
@@ -386,7 +388,7 @@ Result<ImageRecord> importAciFile(Store& store, const std::string& path,
     record.size = static_cast<int64_t>(scan.tarBytes + scan.manifest->size());
     record.importedAt = static_cast<int64_t>(::time(nullptr));
     record.source = path;
-    record.verifiedBy = "insecure";
+    record.verifiedBy = options.verifiedBy.empty() ? "insecure" : options.verifiedBy;
     // The index entry comes last: until it exists the blobs are unreferenced
     // and gc may take them, but no name points at anything partial.
     BERTH_CHECK(store.index().putImage(record).context(what + ": record image"));

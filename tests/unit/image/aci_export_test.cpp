@@ -46,7 +46,8 @@ struct Listed {
 };
 
 // Every entry of a tar (any packing) by path.
-std::map<std::string, Listed> listTar(const std::string& bytes)
+std::map<std::string, Listed> listTar(const std::string& bytes,
+                                      std::map<std::string, size_t>* order = nullptr)
 {
     std::map<std::string, Listed> out;
     archive* a = archive_read_new();
@@ -64,6 +65,7 @@ std::map<std::string, Listed> listTar(const std::string& bytes)
         la_ssize_t n;
         while ((n = archive_read_data(a, buffer, sizeof buffer)) > 0)
             l.data.append(buffer, static_cast<size_t>(n));
+        if (order) (*order)[archive_entry_pathname(entry)] = order->size();
         out[archive_entry_pathname(entry)] = l;
     }
     archive_read_free(a);
@@ -214,7 +216,8 @@ TEST_CASE("an OCI image exports as an ACI: manifest from the config, layers flat
 
     auto bytes = readFile(out, size_t{1} << 30);
     REQUIRE(bytes);
-    auto entries = listTar(*bytes);
+    std::map<std::string, size_t> order;
+    auto entries = listTar(*bytes, &order);
     CHECK(entries.count("manifest") == 1);
     CHECK(entries.count("rootfs/") + entries.count("rootfs") == 1);
     CHECK(entries.at("rootfs/bin/sh").data == "upper shell");
@@ -231,6 +234,10 @@ TEST_CASE("an OCI image exports as an ACI: manifest from the config, layers flat
     CHECK(entries.at("rootfs/var/log").link == "/tmp");
     for (const auto& [path, entry] : entries)
         CHECK_MESSAGE(path.find(".wh.") == std::string::npos, path);
+    // The upper layer restated opaque/ after the lower layer filled it; the
+    // directory still comes before what is in it.
+    CHECK(order.at("rootfs/opaque/") < order.at("rootfs/opaque/new"));
+    CHECK(order.at("rootfs/etc/") < order.at("rootfs/etc/kept"));
 
     // And the ACI imports.
     auto imported = importAciFile(*f.store, out, insecure());

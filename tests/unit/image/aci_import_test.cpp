@@ -168,6 +168,22 @@ TEST_CASE("an unsigned ACI is refused before anything is written, naming the fla
     f.checkEmpty();
 }
 
+TEST_CASE("an ACI whose signature the caller verified is accepted and records the key")
+{
+    Fixture f;
+    std::string path =
+        f.write("s.aci", makeTar(simpleAci(manifestJson("example.com/signed"))), Packing::Gzip);
+    ImportOptions options;
+    options.verifiedBy = "0123456789abcdef0123456789abcdef01234567";
+    auto record = importAciFile(*f.store, path, options);
+    REQUIRE(record);
+    CHECK(record->verifiedBy == options.verifiedBy);
+    auto stored = f.store->index().findById(record->id);
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->verifiedBy == options.verifiedBy);
+}
+
 TEST_CASE("hostile or malformed ACIs are refused and leave nothing behind")
 {
     const std::string good = manifestJson("example.com/evil");
