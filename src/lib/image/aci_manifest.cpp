@@ -152,6 +152,35 @@ Result<std::string> parseImageIdText(const std::string& text, const std::string&
     return out;
 }
 
+// Manifests are flat documents; a hostile one nested a million levels deep
+// would exhaust the stack in the recursive parts of nlohmann::json (dump,
+// copies). Counted before parsing, skipping strings.
+constexpr int kMaxJsonDepth = 64;
+
+Result<void> checkNesting(std::string_view text, const std::string& where)
+{
+    int depth = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth)
+                return Error(where + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                             " levels");
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return ok();
+}
+
 // ---- JSON access with Go's encoding/json semantics -------------------------
 
 // An exact key wins; else the first key equal ignoring ASCII case. `null` is
@@ -625,6 +654,7 @@ std::optional<std::string> AciImageManifest::annotation(std::string_view annotat
 Result<AciImageManifest> parseAciImageManifest(std::string_view text)
 {
     const std::string where = "image manifest";
+    BERTH_CHECK(checkNesting(text, where));
     BERTH_TRY(Json root, parseJson(text, where));
     AciImageManifest m;
     BERTH_TRY(m.acVersion, parseHeader(root, "ImageManifest", where));
@@ -661,6 +691,7 @@ Result<AciImageManifest> parseAciImageManifest(std::string_view text)
 Result<AciPodManifest> parseAciPodManifest(std::string_view text)
 {
     const std::string where = "pod manifest";
+    BERTH_CHECK(checkNesting(text, where));
     BERTH_TRY(Json root, parseJson(text, where));
     AciPodManifest m;
     BERTH_TRY(m.acVersion, parseHeader(root, "PodManifest", where));

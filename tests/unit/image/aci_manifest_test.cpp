@@ -375,3 +375,20 @@ TEST_CASE("pod manifest rules: kind, unique apps and volumes, volume kinds")
     CHECK_FALSE(pod(R"(,"apps":[{"name":"a","mounts":[{"volume":"v"}]}])"));
     CHECK_FALSE(pod(R"(,"apps":[{"name":"a","app":{"exec":["/x"]}}])"));
 }
+
+TEST_CASE("deeply nested JSON is refused before it can exhaust the stack")
+{
+    std::string deep(400000, '[');
+    deep += std::string(400000, ']');
+    std::string image = R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"a",)"
+                        R"("app":{"user":"0","group":"0","isolators":[{"name":"x","value":)" +
+                        deep + "}]}}";
+    CHECK(errorOf(image).find("nested deeper") != std::string::npos);
+    auto pod =
+        parseAciPodManifest(R"({"acKind":"PodManifest","acVersion":"0.8.11","x":)" + deep + "}");
+    REQUIRE_FALSE(pod);
+    CHECK(pod.error().message().find("nested deeper") != std::string::npos);
+    // Brackets inside strings do not count.
+    CHECK(parseAciImageManifest(minimal(R"(,"annotations":[{"name":"x","value":")" +
+                                        std::string(100, '[') + "\\\"" + "\"}]")));
+}
