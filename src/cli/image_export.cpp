@@ -1,13 +1,8 @@
 #include "image_commands.hpp"
 
+#include <berth/image/aci_export.hpp>
 #include <berth/image/oci_export.hpp>
 #include <berth/image/reference.hpp>
-
-#if __has_include(<berth/image/aci_export.hpp>)
-#include <berth/image/aci_export.hpp>
-#define BERTH_HAVE_ACI_EXPORT 1
-#endif
-
 #include <fmt/format.h>
 #include <memory>
 
@@ -35,16 +30,10 @@ int exportImage(Context& context, const ExportOptions& options)
         if (auto done = exportOciLayout(**store, *image, dest->path, dest->tag); !done)
             return fail(std::move(done).error().addContext("export " + image->id));
     } else if (dest->transport == T::AciFile && dest->path.ends_with(".aci")) {
-        if (image->format != ImageFormat::Aci)
-            return fail("export " + image->id +
-                        ": converting an OCI image to an ACI is not supported yet; export it to "
-                        "oci:DIR");
-#ifdef BERTH_HAVE_ACI_EXPORT
+        // An ACI is written as stored; an OCI image is converted, its layers
+        // flattened into one rootfs.
         if (auto done = exportAci(**store, *image, dest->path); !done)
             return fail(std::move(done).error().addContext("export " + image->id));
-#else
-        return fail("export " + image->id + ": ACI export is not available in this build");
-#endif
     } else {
         return fail("export destination '" + options.destination +
                     "' is neither oci:DIR[:TAG] nor FILE.aci");

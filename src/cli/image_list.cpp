@@ -88,12 +88,12 @@ int list(Context& context, const ListOptions& options)
     for (const auto& image : *images) {
         auto names = (*store)->index().namesOf(image.id);
         if (!names) return fail(names.error());
-        Json entry = {{"Id", image.id},
-                      {"Names", *names},
-                      {"Format", imageFormatName(image.format)},
-                      {"Size", image.size},
-                      {"Imported", image.importedAt},
-                      {"Source", image.source}};
+        Json entry = {{"id", image.id},
+                      {"names", *names},
+                      {"format", imageFormatName(image.format)},
+                      {"size", image.size},
+                      {"imported", image.importedAt},
+                      {"source", image.source}};
         json.push_back(std::move(entry));
         if (names->empty()) rows.push_back({"<none>", "<none>", &image});
         for (const auto& full : *names) {

@@ -13,40 +13,40 @@ Result<std::string> readImageManifest(Store& store, const ImageRecord& image)
 Result<Json> inspectImage(Store& store, const ImageRecord& image)
 {
     Json j = Json::object();
-    j["Id"] = image.id;
-    j["Format"] = imageFormatName(image.format);
+    j["id"] = image.id;
+    j["format"] = imageFormatName(image.format);
     BERTH_TRY(std::vector<std::string> names, store.index().namesOf(image.id));
-    j["Names"] = names;
-    j["Source"] = image.source;
-    j["VerifiedBy"] = image.verifiedBy;
-    j["Imported"] = image.importedAt;
-    j["Size"] = image.size;
-    if (image.manifestDigest) j["ManifestDigest"] = image.manifestDigest->str();
+    j["names"] = names;
+    j["source"] = image.source;
+    j["verifiedBy"] = image.verifiedBy;
+    j["imported"] = image.importedAt;
+    j["size"] = image.size;
+    if (image.manifestDigest) j["manifestDigest"] = image.manifestDigest->str();
     if (image.format == ImageFormat::Oci) {
         if (!image.configDigest) return Error("image " + image.id + " has no config");
         BERTH_TRY(std::string configText, store.readBlob(*image.configDigest));
         BERTH_TRY(Json config, parseJson(configText, "config " + image.configDigest->str()));
-        j["ConfigDigest"] = image.configDigest->str();
-        j["Config"] = std::move(config);
+        j["configDigest"] = image.configDigest->str();
+        j["config"] = std::move(config);
     } else {
         BERTH_TRY(std::string manifestText, readImageManifest(store, image));
         BERTH_TRY(Json manifest, parseJson(manifestText, "manifest of " + image.id));
-        j["Manifest"] = std::move(manifest);
+        j["manifest"] = std::move(manifest);
         Json deps = Json::array();
         for (const auto& d : image.dependencies) {
             Json dep = {{"name", d.name}};
             if (d.imageId) dep["imageID"] = *d.imageId;
             deps.push_back(std::move(dep));
         }
-        j["Dependencies"] = std::move(deps);
+        j["dependencies"] = std::move(deps);
     }
     Json layers = Json::array();
     for (const auto& layer : image.layers)
-        layers.push_back({{"Digest", layer.blob.str()},
-                          {"DiffID", layer.diffId.str()},
-                          {"MediaType", layer.mediaType},
-                          {"Size", layer.size}});
-    j["Layers"] = std::move(layers);
+        layers.push_back({{"digest", layer.blob.str()},
+                          {"diffID", layer.diffId.str()},
+                          {"mediaType", layer.mediaType},
+                          {"size", layer.size}});
+    j["layers"] = std::move(layers);
     return j;
 }
 
