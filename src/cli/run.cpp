@@ -2,9 +2,11 @@
 
 #include <berth/run/run.hpp>
 
-namespace berth::cli {
+namespace berth::cli
+{
 
-namespace {
+namespace
+{
 
 struct RunCommand {
     RunOptions options;
@@ -39,12 +41,10 @@ Result<void> parseSegments(RunCommand& run, std::vector<std::string> rest)
         else
             segments.back().push_back(std::move(arg));
     }
-    if (segments[0].empty())
-        return Error("no image given (see 'berth run --help')");
+    if (segments[0].empty()) return Error("no image given (see 'berth run --help')");
     run.first.image = segments[0][0];
     run.first.command.assign(segments[0].begin() + 1, segments[0].end());
-    if (!run.entrypoint.empty())
-        run.first.entrypoint = run.entrypoint;
+    if (!run.entrypoint.empty()) run.first.entrypoint = run.entrypoint;
     run.options.apps.push_back(run.first);
     for (size_t i = 1; i < segments.size(); ++i) {
         AppOptions app;
@@ -59,12 +59,10 @@ Result<void> parseSegments(RunCommand& run, std::vector<std::string> rest)
             return Error(std::string("app ") + std::to_string(i + 1) + ": " + e.what());
         }
         auto remaining = parser.remaining();
-        if (remaining.empty())
-            return Error("'---' must be followed by an image");
+        if (remaining.empty()) return Error("'---' must be followed by an image");
         app.image = remaining[0];
         app.command.assign(remaining.begin() + 1, remaining.end());
-        if (!entrypoint.empty())
-            app.entrypoint = entrypoint;
+        if (!entrypoint.empty()) app.entrypoint = entrypoint;
         run.options.apps.push_back(std::move(app));
     }
     return ok();
@@ -91,8 +89,7 @@ Result<void> finish(RunCommand& run, std::vector<std::string> rest, const Contex
     if (!o.rootfs.empty())
         for (auto& app : o.apps) {
             // With --rootfs the first word is the command, not an image.
-            if (!app.image.empty())
-                app.command.insert(app.command.begin(), app.image);
+            if (!app.image.empty()) app.command.insert(app.command.begin(), app.image);
             app.image = o.rootfs;
         }
     return ok();
@@ -112,6 +109,10 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
     // before `run`.
     cmd->fallthrough(false);
     RunOptions& o = run->options;
+    // Accepted here too, as executors such as the appc ACE validator pass it
+    // after the command name.
+    cmd->add_option("--insecure-options", context.insecureText,
+                    "Checks to skip: none, image, tls, http, pubkey, all (as the global option)");
     addAppOptions(*cmd, run->first, run->entrypoint);
     cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open for the app");
     cmd->add_flag("-t,--tty", o.tty, "Give the app a pseudo-terminal");
@@ -129,8 +130,7 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
     cmd->add_flag("--privileged", o.privileged,
                   "All capabilities, no seccomp, no masked paths (still inside the user "
                   "namespace)");
-    cmd->add_option("--cap-add", o.capAdd, "Add a capability (or 'all')")
-        ->allow_extra_args(false);
+    cmd->add_option("--cap-add", o.capAdd, "Add a capability (or 'all')")->allow_extra_args(false);
     cmd->add_option("--cap-drop", o.capDrop, "Drop a capability (or 'all')")
         ->allow_extra_args(false);
     cmd->add_option("--userns", run->userns, "keep-id: keep your uid and gid inside");
@@ -141,11 +141,9 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
             if (auto done = finish(*run, cmd->remaining(), context); !done)
                 return fail(done.error());
             auto store = context.store();
-            if (!store)
-                return fail(store.error());
+            if (!store) return fail(store.error());
             auto status = runPod(**store, run->options);
-            if (!status)
-                return fail(status.error());
+            if (!status) return fail(status.error());
             return *status;
         };
     });

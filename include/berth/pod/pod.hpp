@@ -5,17 +5,22 @@
 #include <berth/pod/pod_layout.hpp>
 #include <berth/stage/id_map.hpp>
 #include <berth/store/store.hpp>
-
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // rkt's pod states; a pod moves between STORE/pods/STATE/ directories by
 // rename(2), so it is always in exactly one state.
 enum class PodState { Prepare, Prepared, Run, Exited, Garbage };
 std::string podStateName(PodState state);
+
+// Writes a small file of a pod. No fsync: a pod's files describe a process
+// that a crash ends anyway, and every millisecond of `run` counts.
+Result<void> writePodFile(const std::string& path, std::string_view data);
 
 // A random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
 std::string newPodUuid();

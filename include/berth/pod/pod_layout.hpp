@@ -2,7 +2,8 @@
 
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 // Where a pod keeps its files, below STORE/pods/STATE/UUID:
 //   pod.json            what was run (image, name, apps), for `berth list`

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // A set of capabilities as a bit mask (bit n = capability number n).
 using CapabilitySet = uint64_t;

@@ -1,14 +1,14 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 // Looks a variable up in the caller's environment (for `-e K`).
@@ -25,8 +25,8 @@ Result<EnvList> parseEnvFile(const std::string& text, const std::string& name,
 
 // Parses one -e argument: "K=V" (V may hold anything, '=' included) or "K"
 // (copied from the caller; nothing when the caller has no K).
-Result<std::optional<std::pair<std::string, std::string>>> parseEnvArgument(const std::string& arg,
-                                                                         const EnvLookup& lookup);
+Result<std::optional<std::pair<std::string, std::string>>>
+parseEnvArgument(const std::string& arg, const EnvLookup& lookup);
 
 // Sets K, replacing an earlier value in place so the order stays stable.
 void setEnv(EnvList& env, const std::string& key, const std::string& value);

@@ -2,10 +2,10 @@
 
 #include <berth/base/result.hpp>
 #include <berth/run/plan.hpp>
-
 #include <functional>
 
-namespace berth {
+namespace berth
+{
 
 struct ExecutionCallbacks {
     // Called in stage0 once the pod's init exists (for state transitions).

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <berth/stage/id_map.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // One set-up operation on an app's root filesystem, executed in order inside
 // the pod's mount namespace before pivot_root. Destinations are absolute
@@ -28,7 +28,7 @@ struct MountOp {
     Kind kind = Kind::Bind;
     std::string source;
     std::string destination;
-    std::string data; // filesystem options ("mode=755,size=65536k")
+    std::string data;        // filesystem options ("mode=755,size=65536k")
     unsigned long flags = 0; // extra MS_* flags (MS_NOSUID, MS_NOEXEC, …)
     bool readOnly = false;
     bool directory = true; // the target is a directory (else a file)

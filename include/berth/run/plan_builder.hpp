@@ -6,11 +6,11 @@
 #include <berth/run/environment.hpp>
 #include <berth/run/plan.hpp>
 #include <berth/run/run_options.hpp>
-
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // What stage0 learnt about one app's image before planning.
 struct ResolvedApp {
@@ -29,6 +29,8 @@ struct PlanContext {
     EnvLookup lookup;
     uint32_t callerUid = 0; // for --userns=keep-id
     uint32_t callerGid = 0;
+    // BERTH_OVERLAY=fuse: use fuse-overlayfs even where the kernel would do.
+    bool forceFuseOverlay = false;
 };
 
 // Turns what the user asked for into a plan (no system call is made).

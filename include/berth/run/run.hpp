@@ -4,7 +4,8 @@
 #include <berth/run/run_options.hpp>
 #include <berth/store/store.hpp>
 
-namespace berth {
+namespace berth
+{
 
 // `berth run`: resolves (and imports, for local transports) every app's
 // image, prepares its layer trees, creates the pod directory, plans, runs

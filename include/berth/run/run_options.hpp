@@ -1,12 +1,12 @@
 #pragma once
 
 #include <berth/run/plan.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // What the user asked for one app of the pod (`berth run` segments
 // separated by `---`).

@@ -1,11 +1,11 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <linux/filter.h>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // A compiled seccomp BPF program, built in stage0 (libseccomp allocates) and
 // loaded in the child with one prctl right before execve.

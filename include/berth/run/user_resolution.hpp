@@ -1,13 +1,13 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 struct PasswdEntry {
     std::string name;

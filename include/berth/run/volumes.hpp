@@ -2,11 +2,11 @@
 
 #include <berth/base/result.hpp>
 #include <berth/run/plan.hpp>
-
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // Cleans an absolute container path: collapses "//" and ".", strips a
 // trailing "/", refuses "..". "/a//b/" → "/a/b".

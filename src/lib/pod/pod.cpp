@@ -1,10 +1,9 @@
+#include <algorithm>
 #include <berth/base/file.hpp>
 #include <berth/base/json.hpp>
 #include <berth/base/log.hpp>
 #include <berth/pod/pod.hpp>
 #include <berth/stage/user_namespace.hpp>
-
-#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <dirent.h>
@@ -14,9 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 constexpr PodState kStates[] = {PodState::Prepare, PodState::Prepared, PodState::Run,
                                 PodState::Exited, PodState::Garbage};
@@ -44,11 +45,9 @@ PodInfo readInfo(const std::string& dir, const std::string& uuid)
     PodInfo info;
     info.uuid = uuid;
     auto text = readFile(dir + "/pod.json", 1 << 20);
-    if (!text)
-        return info;
+    if (!text) return info;
     auto j = parseJson(*text, "pod.json");
-    if (!j || !j->is_object())
-        return info;
+    if (!j || !j->is_object()) return info;
     try {
         info.name = j->value("name", "");
         info.images = j->value("images", std::vector<std::string>{});
@@ -64,19 +63,23 @@ PodInfo readInfo(const std::string& dir, const std::string& uuid)
 Result<void> removeDirectory(const std::string& path, const IdMap& map)
 {
     auto removed = removeTree(path);
-    if (removed || !pathExists(path))
-        return ok();
-    if (map.kind == IdMap::Kind::Identity || map.kind == IdMap::Kind::Single)
-        return removed;
+    if (removed || !pathExists(path)) return ok();
+    if (map.kind == IdMap::Kind::Identity || map.kind == IdMap::Kind::Single) return removed;
     auto status = runInUserNamespace(map, [&]() { return removeTree(path) ? 0 : 1; });
-    if (!status)
-        return std::move(status).error().addContext("remove '" + path + "'");
+    if (!status) return std::move(status).error().addContext("remove '" + path + "'");
     if (*status != 0)
         return Error("could not remove '" + path + "' even inside the user namespace");
     return ok();
 }
 
 } // namespace
+
+Result<void> writePodFile(const std::string& path, std::string_view data)
+{
+    BERTH_TRY(UniqueFd fd,
+              openPath(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+    return writeAll(fd.get(), data).context("write '" + path + "'");
+}
 
 std::string podStateName(PodState state)
 {
@@ -106,8 +109,7 @@ std::string newPodUuid()
     static const char* hex = "0123456789abcdef";
     std::string out;
     for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out += '-';
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
         out += hex[b[i] >> 4];
         out += hex[b[i] & 15];
     }
@@ -124,10 +126,8 @@ Result<Pod> Pod::create(Store& store, PodInfo info)
     BERTH_CHECK(ensureStateDirs(store));
     Pod pod;
     pod.store_ = &store;
-    if (info.uuid.empty())
-        info.uuid = newPodUuid();
-    if (info.createdAt == 0)
-        info.createdAt = static_cast<int64_t>(::time(nullptr));
+    if (info.uuid.empty()) info.uuid = newPodUuid();
+    if (info.createdAt == 0) info.createdAt = static_cast<int64_t>(::time(nullptr));
     pod.info_ = std::move(info);
     std::string dir = pod.dirIn(PodState::Prepare);
     if (::mkdir(dir.c_str(), 0700) < 0)
@@ -136,7 +136,7 @@ Result<Pod> Pod::create(Store& store, PodInfo info)
     // The lock lives on the directory itself, so it follows every rename.
     if (::flock(pod.lock_.get(), LOCK_EX | LOCK_NB) < 0)
         return Error::fromErrno("lock pod directory '" + dir + "'");
-    BERTH_CHECK(writeFileAtomic(dir + "/pod.json", infoJson(pod.info_)));
+    BERTH_CHECK(writePodFile(dir + "/pod.json", infoJson(pod.info_)));
     return pod;
 }
 
@@ -152,7 +152,7 @@ Result<void> Pod::moveTo(PodState state)
 
 Result<void> Pod::writeExitStatus(int status)
 {
-    return writeFileAtomic(dir() + "/exit-status", std::to_string(status) + "\n");
+    return writePodFile(dir() + "/exit-status", std::to_string(status) + "\n");
 }
 
 Result<void> Pod::destroy(const IdMap& map)
@@ -170,12 +170,10 @@ Result<std::vector<PodEntry>> listPods(Store& store)
     for (PodState state : kStates) {
         std::string base = store.path("pods/" + podStateName(state));
         DIR* d = ::opendir(base.c_str());
-        if (!d)
-            continue;
+        if (!d) continue;
         while (dirent* e = ::readdir(d)) {
             std::string name = e->d_name;
-            if (name == "." || name == "..")
-                continue;
+            if (name == "." || name == "..") continue;
             PodEntry entry;
             entry.dir = base + "/" + name;
             entry.state = state;
@@ -210,8 +208,7 @@ Result<PodEntry> findPod(Store& store, const std::string& uuidPrefix)
         if (!uuidPrefix.empty() &&
             (p.info.uuid.starts_with(uuidPrefix) || p.info.name == uuidPrefix))
             matches.push_back(p);
-    if (matches.empty())
-        return Error("no pod '" + uuidPrefix + "'");
+    if (matches.empty()) return Error("no pod '" + uuidPrefix + "'");
     if (matches.size() > 1)
         return Error("pod '" + uuidPrefix + "' is ambiguous (" + std::to_string(matches.size()) +
                      " pods match); give more of the UUID");
@@ -223,8 +220,7 @@ Result<void> removePod(Store& store, const PodEntry& pod, const IdMap& map)
     if (pod.state == PodState::Run || (pod.state == PodState::Prepare && !pod.abandoned))
         return Error("pod " + pod.info.uuid + " is running; stop it first");
     int fd = ::open(pod.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return Error::fromErrno("open pod '" + pod.dir + "'");
+    if (fd < 0) return Error::fromErrno("open pod '" + pod.dir + "'");
     UniqueFd lock(fd);
     // Whoever holds the lock owns the pod; racing a second `berth rm` or gc
     // for it is harmless.
@@ -241,8 +237,7 @@ Result<size_t> collectPods(Store& store, const IdMap& map)
     BERTH_TRY(auto pods, listPods(store));
     size_t removed = 0;
     for (const auto& pod : pods) {
-        if (pod.state != PodState::Exited && pod.state != PodState::Garbage)
-            continue;
+        if (pod.state != PodState::Exited && pod.state != PodState::Garbage) continue;
         if (auto r = removePod(store, pod, map); !r) {
             logWarning("{}", r.error().message());
             continue;

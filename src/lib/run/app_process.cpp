@@ -3,7 +3,6 @@
 #include "child_report.hpp"
 
 #include <berth/run/capabilities.hpp>
-
 #include <cerrno>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,12 +12,15 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 [[noreturn]] void fail(int socketFd, const ChildError& error)
 {
@@ -39,8 +41,7 @@ ChildError enterRoot(const PreparedApp& app)
         return childFailure("pivot_root into", app.pivotPath.c_str());
     if (::umount2(".", MNT_DETACH) < 0)
         return childFailure("detach old root of", app.pivotPath.c_str());
-    if (::chdir("/") < 0)
-        return childFailure("chdir", "/");
+    if (::chdir("/") < 0) return childFailure("chdir", "/");
     return {};
 }
 
@@ -60,8 +61,7 @@ ChildError sendTtyMaster(int socketFd, int master)
     cmsg->cmsg_type = SCM_RIGHTS;
     cmsg->cmsg_len = CMSG_LEN(sizeof(int));
     __builtin_memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-    if (::sendmsg(socketFd, &msg, MSG_NOSIGNAL) < 0)
-        return childFailure("send pty to berth");
+    if (::sendmsg(socketFd, &msg, MSG_NOSIGNAL) < 0) return childFailure("send pty to berth");
     // Sync point 3: wait until berth has sized the pty, so the app's first
     // TIOCGWINSZ sees the real size.
     ChildMessage ack;
@@ -79,36 +79,27 @@ ChildError sendTtyMaster(int socketFd, int master)
 ChildError setUpTty(int socketFd)
 {
     int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0)
-        return childFailure("open", "/dev/ptmx");
+    if (master < 0) return childFailure("open", "/dev/ptmx");
     int unlock = 0;
-    if (::ioctl(master, TIOCSPTLCK, &unlock) < 0)
-        return childFailure("unlock pty");
+    if (::ioctl(master, TIOCSPTLCK, &unlock) < 0) return childFailure("unlock pty");
     int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-    if (slave < 0)
-        return childFailure("open pty slave");
-    if (ChildError e = sendTtyMaster(socketFd, master))
-        return e;
+    if (slave < 0) return childFailure("open pty slave");
+    if (ChildError e = sendTtyMaster(socketFd, master)) return e;
     ::close(master);
     for (int fd = 0; fd < 3; ++fd)
-        if (::dup2(slave, fd) < 0)
-            return childFailure("attach pty");
-    if (slave > 2)
-        ::close(slave);
-    if (::ioctl(0, TIOCSCTTY, 0) < 0)
-        return childFailure("make pty the controlling terminal");
+        if (::dup2(slave, fd) < 0) return childFailure("attach pty");
+    if (slave > 2) ::close(slave);
+    if (::ioctl(0, TIOCSCTTY, 0) < 0) return childFailure("make pty the controlling terminal");
     return {};
 }
 
 ChildError setUpStdio(const PreparedApp& app, int socketFd)
 {
-    if (app.plan->tty)
-        return setUpTty(socketFd);
+    if (app.plan->tty) return setUpTty(socketFd);
     if (!app.plan->stdinAttached) {
         // Without -i the app reads nothing, as with Podman.
         int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0 || ::dup2(null, 0) < 0)
-            return childFailure("open", "/dev/null");
+        if (null < 0 || ::dup2(null, 0) < 0) return childFailure("open", "/dev/null");
         ::close(null);
     }
     return {};
@@ -126,28 +117,25 @@ ChildError setCredentials(const PreparedPod& pod, const PreparedApp& app)
         ::setgroups(app.groups.size(), app.groups.empty() ? nullptr : app.groups.data()) < 0)
         return childFailure("set supplementary groups of", plan.name.c_str());
     if (::setresgid(plan.gid, plan.gid, plan.gid) < 0)
-        return childFailure("set gid of app",
-                            plan.name.c_str());
+        return childFailure("set gid of app", plan.name.c_str());
     // Container root keeps its set; any other uid loses effective and
     // permitted capabilities here, as on a normal system.
     if (::setresuid(plan.uid, plan.uid, plan.uid) < 0)
-        return childFailure("set uid of app",
-                            plan.name.c_str());
+        return childFailure("set uid of app", plan.name.c_str());
     if (setProcessCapabilities(plan.uid == 0 ? plan.capabilities : 0) < 0)
         return childFailure("set capabilities of", plan.name.c_str());
     return {};
 }
 
-[[noreturn]] void execute(const PreparedApp& app, int socketFd)
+[[noreturn]] void execute(const ExecTarget& target, char* const* envp, int socketFd)
 {
     int denied = 0;
     const char* deniedPath = nullptr;
-    for (const auto& candidate : app.execCandidates) {
-        ::execve(candidate.c_str(), app.argv.data(), app.envp.data());
+    for (const auto& candidate : target.candidates) {
+        ::execve(candidate.c_str(), target.argv.data(), envp);
         int err = errno;
-        if (err == ENOENT || err == ENOTDIR)
-            continue;
-        if (err == EACCES && app.searchedPath) {
+        if (err == ENOENT || err == ENOTDIR) continue;
+        if (err == EACCES && target.searchedPath) {
             // Keep looking, as execvp does; report it if nothing runs.
             denied = err;
             deniedPath = candidate.c_str();
@@ -161,9 +149,43 @@ ChildError setCredentials(const PreparedPod& pod, const PreparedApp& app)
         fail(socketFd, childFailure("cannot execute", deniedPath, 126));
     }
     errno = ENOENT;
-    fail(socketFd, childFailure(app.searchedPath ? "executable not found in $PATH"
-                                                 : "executable not found",
-                                app.argv[0], 127));
+    fail(socketFd, childFailure(target.searchedPath ? "executable not found in $PATH"
+                                                    : "executable not found",
+                                target.argv[0], 127));
+}
+
+// The last steps before execve, shared by the app and its hooks.
+[[noreturn]] void dropAndExecute(const PreparedPod& pod, const PreparedApp& app,
+                                 const ExecTarget& target, int socketFd)
+{
+    if (ChildError e = setCredentials(pod, app)) fail(socketFd, e);
+    if (::chdir(app.plan->workingDirectory.c_str()) < 0)
+        fail(socketFd, childFailure("workdir", app.plan->workingDirectory.c_str(), 126));
+    // no_new_privs: setuid binaries in the image cannot gain what we dropped.
+    if (app.plan->noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        fail(socketFd, childFailure("set no_new_privs for", app.plan->name.c_str()));
+    // seccomp last, right before execve, so set-up needs no exceptions in it.
+    if (app.plan->seccomp && loadSeccompProgram(pod.seccomp) < 0)
+        fail(socketFd, childFailure("load seccomp filter for", app.plan->name.c_str()));
+    execute(target, app.envp.data(), socketFd);
+}
+
+// Runs each handler to completion; a failing pre-start handler stops the app
+// from starting (appc).
+ChildError runHooks(const PreparedPod& pod, const PreparedApp& app,
+                    const std::vector<ExecTarget>& hooks, int socketFd)
+{
+    for (const auto& hook : hooks) {
+        pid_t pid = ::fork();
+        if (pid < 0) return childFailure("start event handler of", app.plan->name.c_str());
+        if (pid == 0) dropAndExecute(pod, app, hook, socketFd);
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            return ChildError{"event handler failed", hook.argv[0], 0, 125};
+    }
+    return {};
 }
 
 } // namespace
@@ -174,24 +196,41 @@ void execApp(const PreparedPod& pod, const PreparedApp& app, int socketFd,
     // The app gets the signal mask berth started with; init's blocked set is
     // for its signalfd only.
     ::sigprocmask(SIG_SETMASK, &originalMask, nullptr);
+    // Default dispositions, as a fresh process on a normal system has: berth
+    // ignores SIGPIPE for itself, and an app that inherited that would see
+    // EPIPE where it expects to die quietly.
+    struct sigaction dfl {
+    };
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < 32; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
     // A session of its own: terminal signals go to berth, which forwards them
     // once instead of the app seeing them twice.
     ::setsid();
-    if (ChildError e = enterRoot(app))
-        fail(socketFd, e);
-    if (ChildError e = setUpStdio(app, socketFd))
-        fail(socketFd, e);
-    if (ChildError e = setCredentials(pod, app))
-        fail(socketFd, e);
-    if (::chdir(app.plan->workingDirectory.c_str()) < 0)
-        fail(socketFd, childFailure("workdir", app.plan->workingDirectory.c_str(), 126));
-    // no_new_privs: setuid binaries in the image cannot gain what we dropped.
-    if (app.plan->noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        fail(socketFd, childFailure("set no_new_privs for", app.plan->name.c_str()));
-    // seccomp last, right before execve, so set-up needs no exceptions in it.
-    if (app.plan->seccomp && loadSeccompProgram(pod.seccomp) < 0)
-        fail(socketFd, childFailure("load seccomp filter for", app.plan->name.c_str()));
-    execute(app, socketFd);
+    if (ChildError e = enterRoot(app)) fail(socketFd, e);
+    if (ChildError e = setUpStdio(app, socketFd)) fail(socketFd, e);
+    if (ChildError e = runHooks(pod, app, app.preStart, socketFd)) fail(socketFd, e);
+    dropAndExecute(pod, app, app.main, socketFd);
+}
+
+void runPostStopHooks(const PreparedPod& pod, const PreparedApp& app, int socketFd,
+                      const sigset_t& originalMask)
+{
+    if (app.postStop.empty()) return;
+    pid_t pid = ::fork();
+    if (pid < 0) return;
+    if (pid == 0) {
+        ::sigprocmask(SIG_SETMASK, &originalMask, nullptr);
+        if (ChildError e = enterRoot(app)) fail(socketFd, e);
+        int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) ::dup2(null, 0);
+        ChildError e = runHooks(pod, app, app.postStop, socketFd);
+        if (e) reportChildError(socketFd, e);
+        ::_exit(e ? 125 : 0);
+    }
+    int status;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
 }
 
 } // namespace berth

@@ -4,7 +4,8 @@
 
 #include <signal.h>
 
-namespace berth {
+namespace berth
+{
 
 // The app's side of the pod, from fork (in the pod's init) to execve: its
 // own mount namespace pivoted into its root, stdio, credentials,
@@ -12,5 +13,10 @@ namespace berth {
 // are reported on `socketFd` and end the process with 125, 126 or 127.
 [[noreturn]] void execApp(const PreparedPod& pod, const PreparedApp& app, int socketFd,
                           const sigset_t& originalMask);
+
+// Runs the app's post-stop handlers in its root, as its user, one after the
+// other (called by the pod's init once the app has exited).
+void runPostStopHooks(const PreparedPod& pod, const PreparedApp& app, int socketFd,
+                      const sigset_t& originalMask);
 
 } // namespace berth

@@ -3,9 +3,11 @@
 #include <cerrno>
 #include <sys/socket.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 void copyText(char* dst, size_t size, const char* src)
 {
@@ -22,10 +24,13 @@ ChildError childFailure(const char* what, const char* path, int exitCode)
     return ChildError{what, path, errno, exitCode};
 }
 
-void reportChildError(int socketFd, const ChildError& error)
+namespace
+{
+
+void send(int socketFd, ChildMessage::Type type, const ChildError& error)
 {
     ChildMessage message;
-    message.type = ChildMessage::Failure;
+    message.type = type;
     message.exitCode = error.exitCode;
     message.errnum = error.errnum;
     copyText(message.what, sizeof message.what, error.what);
@@ -33,19 +38,31 @@ void reportChildError(int socketFd, const ChildError& error)
     [[maybe_unused]] ssize_t n = ::send(socketFd, &message, sizeof message, MSG_NOSIGNAL);
 }
 
+} // namespace
+
+void reportChildError(int socketFd, const ChildError& error)
+{
+    send(socketFd, ChildMessage::Failure, error);
+}
+
+void reportChildNotice(int socketFd, const ChildError& notice)
+{
+    send(socketFd, ChildMessage::Notice, notice);
+}
+
 char* formatDecimal(char* buf, size_t size, long value)
 {
     char tmp[24];
     size_t n = 0;
     bool negative = value < 0;
-    unsigned long v = negative ? static_cast<unsigned long>(-value) : static_cast<unsigned long>(value);
+    unsigned long v =
+        negative ? static_cast<unsigned long>(-value) : static_cast<unsigned long>(value);
     do {
         tmp[n++] = static_cast<char>('0' + v % 10);
         v /= 10;
     } while (v && n < sizeof tmp);
     size_t i = 0;
-    if (negative && i + 1 < size)
-        buf[i++] = '-';
+    if (negative && i + 1 < size) buf[i++] = '-';
     while (n && i + 1 < size)
         buf[i++] = tmp[--n];
     buf[i] = '\0';

@@ -4,7 +4,8 @@
 #include <cstdint>
 #include <limits.h>
 
-namespace berth {
+namespace berth
+{
 
 // What a pod process tells stage0 over the sync socket. Fixed-size, so a
 // child can fill it without allocating (it runs between clone and execve)
@@ -14,6 +15,7 @@ struct ChildMessage {
         Failure = 1,   // set-up or exec failed: print, the pod exits with exitCode
         TtyMaster = 2, // the app's pty master comes with it (SCM_RIGHTS)
         TtyAck = 3,    // stage0 → app: the window size is set, go on
+        Notice = 4,    // a choice the user must hear of (a fallback): printed as a warning
     };
     uint32_t type = Failure;
     int32_t exitCode = 125;
@@ -39,6 +41,9 @@ ChildError childFailure(const char* what, const char* path = nullptr, int exitCo
 // Sends a failure to stage0 (async-signal-safe; errors are ignored since
 // the exit status still tells).
 void reportChildError(int socketFd, const ChildError& error);
+
+// Sends a notice (a fallback taken) to stage0 (async-signal-safe).
+void reportChildNotice(int socketFd, const ChildError& notice);
 
 // Writes a decimal number into buf (async-signal-safe); returns buf.
 char* formatDecimal(char* buf, size_t size, long value);

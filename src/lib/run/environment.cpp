@@ -1,10 +1,11 @@
 #include <berth/run/environment.hpp>
-
 #include <cstdlib>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 bool validName(const std::string& key)
 {
@@ -29,13 +30,12 @@ void setEnv(EnvList& env, const std::string& key, const std::string& value)
 bool hasEnv(const EnvList& env, const std::string& key)
 {
     for (const auto& [k, v] : env)
-        if (k == key)
-            return true;
+        if (k == key) return true;
     return false;
 }
 
 Result<std::optional<std::pair<std::string, std::string>>> parseEnvArgument(const std::string& arg,
-                                                                         const EnvLookup& lookup)
+                                                                            const EnvLookup& lookup)
 {
     size_t eq = arg.find('=');
     std::string key = arg.substr(0, eq);
@@ -59,19 +59,16 @@ Result<EnvList> parseEnvFile(const std::string& text, const std::string& name,
         std::string line = text.substr(start, end == std::string::npos ? end : end - start);
         start = end == std::string::npos ? text.size() : end + 1;
         ++lineNumber;
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
+        if (!line.empty() && line.back() == '\r') line.pop_back();
         size_t first = line.find_first_not_of(" \t");
-        if (first == std::string::npos || line[first] == '#')
-            continue;
+        if (first == std::string::npos || line[first] == '#') continue;
         // Leading blanks are layout; the value keeps every other byte.
         line.erase(0, first);
         auto entry = parseEnvArgument(line, lookup);
         if (!entry)
             return std::move(entry).error().addContext("env file '" + name + "' line " +
                                                        std::to_string(lineNumber));
-        if (*entry)
-            setEnv(out, (*entry)->first, (*entry)->second);
+        if (*entry) setEnv(out, (*entry)->first, (*entry)->second);
     }
     return out;
 }
@@ -79,8 +76,7 @@ Result<EnvList> parseEnvFile(const std::string& text, const std::string& name,
 EnvLookup processEnvLookup()
 {
     return [](const std::string& key) -> std::optional<std::string> {
-        if (const char* v = std::getenv(key.c_str()))
-            return std::string(v);
+        if (const char* v = std::getenv(key.c_str())) return std::string(v);
         return std::nullopt;
     };
 }

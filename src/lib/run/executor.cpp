@@ -6,7 +6,6 @@
 #include <berth/base/log.hpp>
 #include <berth/run/executor.hpp>
 #include <berth/stage/user_namespace.hpp>
-
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -16,9 +15,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // Every catchable signal is forwarded to the pod, except those that are
 // about berth itself: SIGCHLD (its child), SIGPIPE (its own writes).
@@ -41,19 +42,23 @@ class SignalGuard
 public:
     Result<void> start(const sigset_t& set)
     {
+        // A signal berth inherited as ignored (SIGINT for a background job of
+        // a script) would be dropped, not queued: take the default action
+        // back; blocked and read through the signalfd, none of them acts on
+        // berth itself.
+        for (int sig = 1; sig < NSIG; ++sig)
+            if (sigismember(&set, sig) == 1) ::signal(sig, SIG_DFL);
         if (::sigprocmask(SIG_BLOCK, &set, &original_) < 0)
             return Error::fromErrno("block signals");
         blocked_ = true;
         int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (fd < 0)
-            return Error::fromErrno("signalfd");
+        if (fd < 0) return Error::fromErrno("signalfd");
         fd_ = UniqueFd(fd);
         return ok();
     }
     ~SignalGuard()
     {
-        if (blocked_)
-            ::sigprocmask(SIG_SETMASK, &original_, nullptr);
+        if (blocked_) ::sigprocmask(SIG_SETMASK, &original_, nullptr);
     }
     int fd() const { return fd_.get(); }
     const sigset_t& original() const { return original_; }
@@ -70,16 +75,13 @@ std::string describe(const ChildMessage& message)
     std::string path(message.path, ::strnlen(message.path, sizeof message.path));
     if (what == "workdir")
         return "workdir '" + path + "' " +
-               (message.errnum == ENOENT ? std::string("does not exist")
-                                         : std::string("cannot be entered: ") +
-                                               std::strerror(message.errnum));
-    if (what.starts_with("executable not found"))
-        return "'" + path + "': " + what;
+               (message.errnum == ENOENT
+                    ? std::string("does not exist")
+                    : std::string("cannot be entered: ") + std::strerror(message.errnum));
+    if (what.starts_with("executable not found")) return "'" + path + "': " + what;
     std::string text = what;
-    if (!path.empty())
-        text += " '" + path + "'";
-    if (message.errnum)
-        text += std::string(": ") + std::strerror(message.errnum);
+    if (!path.empty()) text += " '" + path + "'";
+    if (message.errnum) text += std::string(": ") + std::strerror(message.errnum);
     if ((what.starts_with("set uid") || what.starts_with("set gid")) && message.errnum == EINVAL)
         text += " (the id is not mapped in the user namespace; check /etc/subuid and /etc/subgid)";
     if (what.starts_with("mount overlay") && (message.errnum == EPERM || message.errnum == EINVAL))
@@ -104,8 +106,7 @@ Received receive(int socketFd)
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     ssize_t n = ::recvmsg(socketFd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    if (n != sizeof r.message)
-        return r;
+    if (n != sizeof r.message) return r;
     r.got = true;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
@@ -120,10 +121,11 @@ Received receive(int socketFd)
 bool handleMessage(int socketFd, PtyRelay& pty)
 {
     Received r = receive(socketFd);
-    if (!r.got)
-        return false;
+    if (!r.got) return false;
     if (r.message.type == ChildMessage::Failure) {
         logError("{}", describe(r.message));
+    } else if (r.message.type == ChildMessage::Notice) {
+        logWarning("{}", describe(r.message));
     } else if (r.message.type == ChildMessage::TtyMaster && r.fd) {
         if (auto attached = pty.attach(std::move(r.fd)); !attached)
             logWarning("{}", attached.error().message());
@@ -160,13 +162,11 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
                                      plan.idMap,
                                      [&]() {
                                          ::close(oursFd);
-                                         return runPodInit(prepared, theirsFd, forwarded,
-                                                           original);
+                                         return runPodInit(prepared, theirsFd, forwarded, original);
                                      },
                                      podCloneFlags(plan)));
     theirs.reset();
-    if (callbacks.started)
-        callbacks.started(init.pid());
+    if (callbacks.started) callbacks.started(init.pid());
 
     PtyRelay pty;
     bool socketOpen = true;
@@ -190,22 +190,17 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
             }
         }
         if (::poll(fds, n, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return Error::fromErrno("poll");
         }
-        if (socketIndex >= 0 && fds[socketIndex].revents)
-            socketOpen = handleMessage(oursFd, pty);
-        if (masterIndex >= 0 && fds[masterIndex].revents)
-            outputOpen = pty.pumpOutput();
-        if (stdinIndex >= 0 && fds[stdinIndex].revents)
-            pty.pumpInput();
+        if (socketIndex >= 0 && fds[socketIndex].revents) socketOpen = handleMessage(oursFd, pty);
+        if (masterIndex >= 0 && fds[masterIndex].revents) outputOpen = pty.pumpOutput();
+        if (stdinIndex >= 0 && fds[stdinIndex].revents) pty.pumpInput();
         if (fds[1].revents) {
             signalfd_siginfo info;
             while (::read(signals.fd(), &info, sizeof info) == sizeof info) {
                 int sig = static_cast<int>(info.ssi_signo);
-                if (sig == SIGCHLD)
-                    continue;
+                if (sig == SIGCHLD) continue;
                 if (sig == SIGWINCH && pty.attached()) {
                     pty.resize();
                     continue;
@@ -217,8 +212,7 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
             // The pod is gone: whatever it said last is still queued.
             while (socketOpen && handleMessage(oursFd, pty)) {
             }
-            if (pty.attached())
-                pty.drain();
+            if (pty.attached()) pty.drain();
             return init.wait();
         }
     }

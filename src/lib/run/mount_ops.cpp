@@ -8,18 +8,20 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // Resolves `path` with the app root as "/" so that no symlink in the image
 // can send a mount outside it.
 int openInRoot(int rootFd, const char* path, int flags)
 {
-    if (path[0] == '\0')
-        return ::fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
+    if (path[0] == '\0') return ::fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
     open_how how{};
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -31,8 +33,7 @@ int openInRoot(int rootFd, const char* path, int flags)
 int openOrCreate(int rootFd, const char* path, bool directory)
 {
     int fd = openInRoot(rootFd, path, O_PATH);
-    if (fd >= 0 || errno != ENOENT)
-        return fd;
+    if (fd >= 0 || errno != ENOENT) return fd;
     char buf[PATH_MAX];
     size_t len = ::strnlen(path, sizeof buf);
     if (len >= sizeof buf) {
@@ -43,8 +44,7 @@ int openOrCreate(int rootFd, const char* path, bool directory)
     size_t lastSlash = 0;
     bool haveSlash = false;
     for (size_t i = 1; i <= len; ++i) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
+        if (buf[i] != '/' && buf[i] != '\0') continue;
         char saved = buf[i];
         bool last = saved == '\0';
         buf[i] = '\0';
@@ -61,14 +61,12 @@ int openOrCreate(int rootFd, const char* path, bool directory)
                 parentFd = ::fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
                 name = buf;
             }
-            if (parentFd < 0)
-                return -1;
+            if (parentFd < 0) return -1;
             int rc;
             if (last && !directory) {
                 rc = ::openat(parentFd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
                               0644);
-                if (rc >= 0)
-                    ::close(rc);
+                if (rc >= 0) ::close(rc);
             } else {
                 rc = ::mkdirat(parentFd, name, 0755);
             }
@@ -81,10 +79,8 @@ int openOrCreate(int rootFd, const char* path, bool directory)
             cur = openInRoot(rootFd, buf, O_PATH);
         }
         buf[i] = saved;
-        if (cur < 0)
-            return -1;
-        if (last)
-            return cur;
+        if (cur < 0) return -1;
+        if (last) return cur;
         ::close(cur);
         lastSlash = i;
         haveSlash = true;
@@ -108,8 +104,7 @@ public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd()
     {
-        if (fd_ >= 0)
-            ::close(fd_);
+        if (fd_ >= 0) ::close(fd_);
     }
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
@@ -124,12 +119,11 @@ private:
 int makeReadOnly(int rootFd, const char* target)
 {
     int fd = openInRoot(rootFd, target, O_PATH);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     mount_attr attr{};
     attr.attr_set = MOUNT_ATTR_RDONLY;
-    int rc = static_cast<int>(::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
-                                        &attr, sizeof attr));
+    int rc = static_cast<int>(
+        ::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr));
     int saveErrno = errno;
     ::close(fd);
     errno = saveErrno;
@@ -141,14 +135,12 @@ ChildError mountFilesystem(int rootFd, const PreparedMount& m, const char* fstyp
 {
     const MountOp& op = *m.op;
     Fd target(openOrCreate(rootFd, m.target.c_str(), true));
-    if (target.get() < 0)
-        return childFailure("create mount point", op.destination.c_str());
+    if (target.get() < 0) return childFailure("create mount point", op.destination.c_str());
     unsigned long flags = op.flags | (op.readOnly ? MS_RDONLY : 0);
     FdPath path(target.get());
     if (::mount(source, path.text, fstype, flags, op.data.empty() ? nullptr : op.data.c_str()) <
         0) {
-        if (op.optional)
-            return {};
+        if (op.optional) return {};
         return childFailure(fstype[0] == 't'   ? "mount tmpfs on"
                             : fstype[0] == 'p' ? "mount proc on"
                             : fstype[0] == 'd' ? "mount devpts on"
@@ -162,13 +154,11 @@ ChildError bindMount(int rootFd, const PreparedMount& m, const char* source, boo
 {
     const MountOp& op = *m.op;
     Fd target(openOrCreate(rootFd, m.target.c_str(), directory));
-    if (target.get() < 0)
-        return childFailure("create mount point", op.destination.c_str());
+    if (target.get() < 0) return childFailure("create mount point", op.destination.c_str());
     FdPath path(target.get());
     // A recursive bind: a volume keeps what is mounted below it.
     if (::mount(source, path.text, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
-        if (op.optional && errno == ENOENT)
-            return {};
+        if (op.optional && errno == ENOENT) return {};
         return childFailure("bind mount on", op.destination.c_str());
     }
     if (op.readOnly && makeReadOnly(rootFd, m.target.c_str()) < 0)
@@ -178,16 +168,52 @@ ChildError bindMount(int rootFd, const PreparedMount& m, const char* source, boo
 
 } // namespace
 
-ChildError mountAppRootfs(const PreparedPod&, const PreparedApp& app)
+namespace
+{
+
+ChildError mountFuseOverlay(const PreparedPod& pod, const PreparedApp& app)
+{
+    // fuse-overlayfs runs as container root in the pod's namespaces; it
+    // daemonizes once the mount is up, and dies with the pod's pid namespace.
+    pid_t pid = ::fork();
+    if (pid < 0) return childFailure("start fuse-overlayfs for", app.mountPoint.c_str());
+    if (pid == 0) {
+        char* noEnv[] = {nullptr};
+        ::execve(pod.fuseOverlayfs.c_str(), app.fuseArgv.data(), noEnv);
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        errno = EIO;
+        return childFailure("fuse-overlayfs failed to mount", app.mountPoint.c_str());
+    }
+    return {};
+}
+
+bool kernelRefusedOverlay(int err)
+{
+    return err == EPERM || err == EINVAL || err == ENODEV || err == EOPNOTSUPP;
+}
+
+} // namespace
+
+ChildError mountAppRootfs(const PreparedPod& pod, const PreparedApp& app, int socketFd)
 {
     if (::mkdir(app.mountPoint.c_str(), 0755) < 0 && errno != EEXIST)
         return childFailure("create", app.mountPoint.c_str());
+    if (app.plan->rootfs.kind == RootfsPlan::Kind::FuseOverlay) return mountFuseOverlay(pod, app);
     // Kernel overlayfs in our user namespace: the layer trees stay shared and
     // untouched, writes go to the pod's upper dir. userxattr keeps overlay's
     // own metadata in user.overlay.* (trusted.* needs real root).
-    if (::mount("overlay", app.mountPoint.c_str(), "overlay", 0, app.overlayData.c_str()) < 0)
-        return childFailure("mount overlay on", app.mountPoint.c_str());
-    return {};
+    if (::mount("overlay", app.mountPoint.c_str(), "overlay", 0, app.overlayData.c_str()) == 0)
+        return {};
+    ChildError refused = childFailure("mount overlay on", app.mountPoint.c_str());
+    if (pod.fuseOverlayfs.empty() || !kernelRefusedOverlay(refused.errnum)) return refused;
+    reportChildNotice(socketFd, ChildError{"kernel overlayfs refused, using fuse-overlayfs for",
+                                           app.mountPoint.c_str(), refused.errnum});
+    return mountFuseOverlay(pod, app);
 }
 
 ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& pod)
@@ -209,11 +235,9 @@ ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& p
         // network we bind the host's /sys read-only instead.
         if (pod.plan->network != NetworkMode::Host) {
             Fd target(openOrCreate(rootFd, m.target.c_str(), true));
-            if (target.get() < 0)
-                return childFailure("create mount point", op.destination.c_str());
+            if (target.get() < 0) return childFailure("create mount point", op.destination.c_str());
             FdPath path(target.get());
-            if (::mount("sysfs", path.text, "sysfs", op.flags | MS_RDONLY, nullptr) == 0)
-                return {};
+            if (::mount("sysfs", path.text, "sysfs", op.flags | MS_RDONLY, nullptr) == 0) return {};
         }
         return bindMount(rootFd, m, op.source.c_str(), true);
     }
@@ -235,25 +259,20 @@ ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& p
         return bindMount(rootFd, m, op.source.c_str(), false);
     case MountOp::Kind::MaskFile: {
         Fd target(openInRoot(rootFd, m.target.c_str(), O_PATH));
-        if (target.get() < 0)
-            return {}; // nothing to hide
+        if (target.get() < 0) return {}; // nothing to hide
         struct stat st;
-        if (::fstat(target.get(), &st) < 0)
-            return childFailure("stat", op.destination.c_str());
+        if (::fstat(target.get(), &st) < 0) return childFailure("stat", op.destination.c_str());
         FdPath path(target.get());
         int rc = S_ISDIR(st.st_mode)
-                     ? ::mount("tmpfs", path.text, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
-                                                               MS_NOEXEC,
-                               "size=4k,mode=555")
+                     ? ::mount("tmpfs", path.text, "tmpfs",
+                               MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
                      : ::mount("/dev/null", path.text, nullptr, MS_BIND, nullptr);
-        if (rc < 0)
-            return childFailure("mask", op.destination.c_str());
+        if (rc < 0) return childFailure("mask", op.destination.c_str());
         return {};
     }
     case MountOp::Kind::ReadOnly: {
         Fd target(openInRoot(rootFd, m.target.c_str(), O_PATH));
-        if (target.get() < 0)
-            return {};
+        if (target.get() < 0) return {};
         FdPath path(target.get());
         if (::mount(path.text, path.text, nullptr, MS_BIND | MS_REC, nullptr) < 0 ||
             makeReadOnly(rootFd, m.target.c_str()) < 0)
@@ -262,8 +281,7 @@ ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& p
     }
     case MountOp::Kind::Symlink: {
         Fd parent(openOrCreate(rootFd, m.parent.c_str(), true));
-        if (parent.get() < 0)
-            return childFailure("create directory for", op.destination.c_str());
+        if (parent.get() < 0) return childFailure("create directory for", op.destination.c_str());
         if (::symlinkat(op.source.c_str(), parent.get(), m.base.c_str()) < 0 && errno != EEXIST)
             return childFailure("create symlink", op.destination.c_str());
         return {};

@@ -3,22 +3,22 @@
 #include <berth/run/plan_builder.hpp>
 #include <berth/run/user_resolution.hpp>
 #include <berth/run/volumes.hpp>
-
 #include <sched.h>
 #include <set>
 #include <sys/mount.h>
 
-namespace berth {
+namespace berth
+{
 
 unsigned long podCloneFlags(const PodPlan& plan)
 {
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (plan.network != NetworkMode::Host)
-        flags |= CLONE_NEWNET;
+    if (plan.network != NetworkMode::Host) flags |= CLONE_NEWNET;
     return flags;
 }
 
-namespace {
+namespace
+{
 
 MountOp op(MountOp::Kind kind, std::string destination, std::string source = {},
            std::string data = {}, unsigned long flags = 0)
@@ -43,18 +43,16 @@ std::vector<std::string> commandLine(const AppOptions& options, const ResolvedAp
     if (app.format == ImageFormat::Aci && !options.entrypoint)
         return options.command.empty() ? entrypoint : options.command;
     std::vector<std::string> argv = entrypoint;
-    const auto& rest = options.command.empty() && !options.entrypoint ? app.spec.cmd
-                                                                      : options.command;
+    const auto& rest =
+        options.command.empty() && !options.entrypoint ? app.spec.cmd : options.command;
     argv.insert(argv.end(), rest.begin(), rest.end());
     return argv;
 }
 
 std::string userSpec(const AppOptions& options, const AppSpec& spec)
 {
-    if (!options.user.empty())
-        return options.user;
-    if (spec.group.empty() || spec.user.find(':') != std::string::npos)
-        return spec.user;
+    if (!options.user.empty()) return options.user;
+    if (spec.group.empty() || spec.user.find(':') != std::string::npos) return spec.user;
     return spec.user + ":" + spec.group;
 }
 
@@ -76,8 +74,7 @@ Result<std::vector<MountOp>> userVolumes(const RunOptions& options, const Resolv
         // image without one gets nothing from it (the pod may hold other
         // apps that use it).
         for (const auto& point : app.spec.mountPoints) {
-            if (point.name != volume.name)
-                continue;
+            if (point.name != volume.name) continue;
             BERTH_TRY(std::string dst, cleanContainerPath(point.path));
             MountOp m = op(MountOp::Kind::Bind, dst,
                            volume.kind == AppcVolume::Kind::Host ? volume.source
@@ -103,17 +100,17 @@ std::vector<MountOp> baseMounts(const PodPlan& pod, const std::string& podDir)
     std::vector<MountOp> m;
     constexpr unsigned long secure = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     m.push_back(op(MountOp::Kind::Proc, "/proc", {}, {}, secure));
-    m.push_back(op(MountOp::Kind::Tmpfs, "/dev", {}, "mode=755,size=65536k", MS_NOSUID | MS_NOEXEC));
+    m.push_back(
+        op(MountOp::Kind::Tmpfs, "/dev", {}, "mode=755,size=65536k", MS_NOSUID | MS_NOEXEC));
     for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"}) {
-        MountOp dev = op(MountOp::Kind::Device, std::string("/dev/") + node,
-                         std::string("/dev/") + node);
+        MountOp dev =
+            op(MountOp::Kind::Device, std::string("/dev/") + node, std::string("/dev/") + node);
         dev.directory = false;
         m.push_back(std::move(dev));
     }
     // gid 5 ("tty") owns new ptys only when the map has it.
     std::string ptsData = "newinstance,ptmxmode=0666,mode=0620";
-    if (pod.idMap.kind == IdMap::Kind::Identity || pod.idMap.gidCount() > 5)
-        ptsData += ",gid=5";
+    if (pod.idMap.kind == IdMap::Kind::Identity || pod.idMap.gidCount() > 5) ptsData += ",gid=5";
     m.push_back(op(MountOp::Kind::Devpts, "/dev/pts", {}, ptsData, MS_NOSUID | MS_NOEXEC));
     m.push_back(op(MountOp::Kind::Symlink, "/dev/ptmx", "pts/ptmx"));
     m.push_back(op(MountOp::Kind::Tmpfs, "/dev/shm", {}, "mode=1777,size=65536k", secure));
@@ -138,16 +135,15 @@ std::vector<MountOp> baseMounts(const PodPlan& pod, const std::string& podDir)
 std::vector<MountOp> maskMounts()
 {
     std::vector<MountOp> m;
-    for (const char* path :
-         {"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-          "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-          "/sys/dev/block"}) {
+    for (const char* path : {"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                             "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                             "/proc/scsi", "/sys/firmware", "/sys/dev/block"}) {
         MountOp mask = op(MountOp::Kind::MaskFile, path, "/dev/null");
         mask.optional = true;
         m.push_back(std::move(mask));
     }
-    for (const char* path : {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                             "/proc/sysrq-trigger"}) {
+    for (const char* path :
+         {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}) {
         MountOp ro = op(MountOp::Kind::ReadOnly, path);
         ro.optional = true;
         ro.readOnly = true;
@@ -170,8 +166,7 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
     pod.hostname = options.hostname;
     if (pod.hostname.empty()) {
         for (char c : context.uuid)
-            if (c != '-' && pod.hostname.size() < 12)
-                pod.hostname += c;
+            if (c != '-' && pod.hostname.size() < 12) pod.hostname += c;
     }
 
     CapabilitySet baseCaps = options.privileged ? allCapabilities() : defaultCapabilities();
@@ -183,7 +178,7 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         const AppOptions& appOptions = options.apps[i];
         const ResolvedApp& resolved = apps[i];
         AppPlan app;
-        app.name = !appOptions.name.empty() ? appOptions.name
+        app.name = !appOptions.name.empty()      ? appOptions.name
                    : !resolved.spec.name.empty() ? resolved.spec.name
                                                  : "app" + std::to_string(i);
         // Two apps of one image get distinct names, as appc requires.
@@ -195,6 +190,7 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         app.rootfs.upperDir = layout.upperDir(i);
         app.rootfs.workDir = layout.workDir(i);
         app.rootfs.readOnly = options.readOnly;
+        if (context.forceFuseOverlay) app.rootfs.kind = RootfsPlan::Kind::FuseOverlay;
         if (app.rootfs.lowerDirs.empty())
             return Error("image of app '" + app.name + "' has no layers");
 
@@ -226,26 +222,19 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         for (size_t f = 0; f < appOptions.envFiles.size(); ++f) {
             const std::string& text =
                 f < resolved.envFileTexts.size() ? resolved.envFileTexts[f] : std::string();
-            BERTH_TRY(EnvList fileEnv,
-                      parseEnvFile(text, appOptions.envFiles[f], context.lookup));
+            BERTH_TRY(EnvList fileEnv, parseEnvFile(text, appOptions.envFiles[f], context.lookup));
             for (const auto& [k, v] : fileEnv)
                 setEnv(env, k, v);
         }
         for (const auto& arg : appOptions.env) {
             BERTH_TRY(auto entry, parseEnvArgument(arg, context.lookup));
-            if (entry)
-                setEnv(env, entry->first, entry->second);
+            if (entry) setEnv(env, entry->first, entry->second);
         }
-        if (!hasEnv(env, "PATH"))
-            setEnv(env, "PATH", kDefaultPath);
-        if (!hasEnv(env, "HOME"))
-            setEnv(env, "HOME", user.home.empty() ? "/" : user.home);
-        if (!hasEnv(env, "HOSTNAME"))
-            setEnv(env, "HOSTNAME", pod.hostname);
-        if (options.tty && i == 0 && !hasEnv(env, "TERM"))
-            setEnv(env, "TERM", "xterm");
-        if (resolved.format == ImageFormat::Aci)
-            setEnv(env, "AC_APP_NAME", app.name);
+        if (!hasEnv(env, "PATH")) setEnv(env, "PATH", kDefaultPath);
+        if (!hasEnv(env, "HOME")) setEnv(env, "HOME", user.home.empty() ? "/" : user.home);
+        if (!hasEnv(env, "HOSTNAME")) setEnv(env, "HOSTNAME", pod.hostname);
+        if (options.tty && i == 0 && !hasEnv(env, "TERM")) setEnv(env, "TERM", "xterm");
+        if (resolved.format == ImageFormat::Aci) setEnv(env, "AC_APP_NAME", app.name);
         app.env = formatEnv(env);
 
         std::string workdir = !appOptions.workdir.empty() ? appOptions.workdir
@@ -276,8 +265,8 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
                 for (const auto& v : volumes)
                     taken = taken || v.destination == path;
                 if (!taken)
-                    app.mounts.push_back(op(MountOp::Kind::Tmpfs, path, {}, "mode=1777",
-                                            MS_NOSUID | MS_NODEV));
+                    app.mounts.push_back(
+                        op(MountOp::Kind::Tmpfs, path, {}, "mode=1777", MS_NOSUID | MS_NODEV));
             }
         for (auto& v : volumes)
             app.mounts.push_back(std::move(v));

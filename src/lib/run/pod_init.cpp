@@ -11,17 +11,19 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 constexpr size_t kMaxApps = 64;
 
@@ -56,48 +58,39 @@ ChildError mountPodRoot(const PreparedPod& pod)
     __builtin_memcpy(path, pod.podRoot.c_str(), n);
     __builtin_memcpy(path + n, appsDir.data(), appsDir.size());
     path[n + appsDir.size()] = '\0';
-    if (::mkdir(path, 0755) < 0)
-        return childFailure("create", path);
+    if (::mkdir(path, 0755) < 0) return childFailure("create", path);
     return {};
 }
 
-ChildError assembleApp(const PreparedPod& pod, const PreparedApp& app)
+ChildError assembleApp(const PreparedPod& pod, const PreparedApp& app, int socketFd)
 {
-    if (ChildError e = mountAppRootfs(pod, app))
-        return e;
+    if (ChildError e = mountAppRootfs(pod, app, socketFd)) return e;
     int rootFd = ::open(app.mountPoint.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootFd < 0)
-        return childFailure("open", app.mountPoint.c_str());
+    if (rootFd < 0) return childFailure("open", app.mountPoint.c_str());
     ChildError result;
     for (const auto& m : app.mounts)
-        if ((result = executeMount(rootFd, m, pod)))
-            break;
-    if (!result && app.plan->rootfs.readOnly)
-        result = lockRootReadOnly(rootFd, app);
+        if ((result = executeMount(rootFd, m, pod))) break;
+    if (!result && app.plan->rootfs.readOnly) result = lockRootReadOnly(rootFd, app);
     ::close(rootFd);
     return result;
 }
 
 ChildError pivotIntoPodRoot(const PreparedPod& pod)
 {
-    if (::chdir(pod.podRoot.c_str()) < 0)
-        return childFailure("enter", pod.podRoot.c_str());
+    if (::chdir(pod.podRoot.c_str()) < 0) return childFailure("enter", pod.podRoot.c_str());
     // pivot_root(".", ".") stacks the old root under the new one; detaching
     // it leaves the pod with no path back to the host.
     if (::syscall(SYS_pivot_root, ".", ".") < 0)
         return childFailure("pivot_root into", pod.podRoot.c_str());
-    if (::umount2(".", MNT_DETACH) < 0)
-        return childFailure("detach old root", "/");
-    if (::chdir("/") < 0)
-        return childFailure("chdir", "/");
+    if (::umount2(".", MNT_DETACH) < 0) return childFailure("detach old root", "/");
+    if (::chdir("/") < 0) return childFailure("chdir", "/");
     return {};
 }
 
 ChildError bringUpLoopback()
 {
     int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return childFailure("create socket for loopback");
+    if (fd < 0) return childFailure("create socket for loopback");
     ifreq ifr{};
     __builtin_memcpy(ifr.ifr_name, "lo", 3);
     int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
@@ -108,17 +101,14 @@ ChildError bringUpLoopback()
     int saveErrno = errno;
     ::close(fd);
     errno = saveErrno;
-    if (rc < 0)
-        return childFailure("bring up loopback", "lo");
+    if (rc < 0) return childFailure("bring up loopback", "lo");
     return {};
 }
 
 int exitStatusOf(int status)
 {
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return 125;
 }
 
@@ -131,8 +121,7 @@ int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
     // pid namespace and every app.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     pollfd parentAlive{socketFd, 0, 0};
-    if (::poll(&parentAlive, 1, 0) == 1 && (parentAlive.revents & POLLHUP))
-        ::_exit(125);
+    if (::poll(&parentAlive, 1, 0) == 1 && (parentAlive.revents & POLLHUP)) ::_exit(125);
     ::setsid();
     ::prctl(PR_SET_NAME, "berth-init");
 
@@ -141,26 +130,19 @@ int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
         return e.exitCode;
     };
     // Sync point 1 was the id map (spawnInUserNamespace). Set-up now.
-    if (ChildError e = setHostname(pod))
-        return failed(e);
-    if (ChildError e = makeMountsPrivate())
-        return failed(e);
+    if (ChildError e = setHostname(pod)) return failed(e);
+    if (ChildError e = makeMountsPrivate()) return failed(e);
     if (::chdir(pod.mountCwd.c_str()) < 0)
         return failed(childFailure("enter", pod.mountCwd.c_str()));
-    if (ChildError e = mountPodRoot(pod))
-        return failed(e);
+    if (ChildError e = mountPodRoot(pod)) return failed(e);
     for (const auto& app : pod.apps)
-        if (ChildError e = assembleApp(pod, app))
-            return failed(e);
-    if (ChildError e = pivotIntoPodRoot(pod))
-        return failed(e);
+        if (ChildError e = assembleApp(pod, app, socketFd)) return failed(e);
+    if (ChildError e = pivotIntoPodRoot(pod)) return failed(e);
     if (pod.plan->network == NetworkMode::None)
-        if (ChildError e = bringUpLoopback())
-            return failed(e);
+        if (ChildError e = bringUpLoopback()) return failed(e);
 
     int signalFd = ::signalfd(-1, &forwarded, SFD_CLOEXEC);
-    if (signalFd < 0)
-        return failed(childFailure("create signalfd"));
+    if (signalFd < 0) return failed(childFailure("create signalfd"));
 
     // Sync point 2: start the apps. Each reports its own exec failure.
     pid_t pids[kMaxApps];
@@ -190,10 +172,8 @@ int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
     while (running > 0) {
         signalfd_siginfo info;
         ssize_t n = ::read(signalFd, &info, sizeof info);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n != sizeof info)
-            break;
+        if (n < 0 && errno == EINTR) continue;
+        if (n != sizeof info) break;
         if (info.ssi_signo == SIGCHLD) {
             int status;
             pid_t pid;
@@ -203,16 +183,15 @@ int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
                         statuses[i] = exitStatusOf(status);
                         pids[i] = -1;
                         --running;
+                        runPostStopHooks(pod, pod.apps[i], socketFd, originalMask);
                     }
             continue;
         }
         for (size_t i = 0; i < count; ++i)
-            if (pids[i] > 0)
-                ::kill(pids[i], static_cast<int>(info.ssi_signo));
+            if (pids[i] > 0) ::kill(pids[i], static_cast<int>(info.ssi_signo));
     }
     for (size_t i = 0; i < count; ++i)
-        if (statuses[i] != 0)
-            return statuses[i] < 0 ? 125 : statuses[i];
+        if (statuses[i] != 0) return statuses[i] < 0 ? 125 : statuses[i];
     return 0;
 }
 

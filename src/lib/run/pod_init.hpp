@@ -4,7 +4,8 @@
 
 #include <signal.h>
 
-namespace berth {
+namespace berth
+{
 
 // The pod's PID 1, running in the new namespaces as container root: set up
 // the hostname, mounts and every app's root, pivot into the pod's private

@@ -1,12 +1,14 @@
 #include "prepared_pod.hpp"
 
 #include <berth/run/capabilities.hpp>
-
 #include <sys/stat.h>
+#include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // Overlay options fit in one page; paths relative to the store keep many
 // layers under that limit.
@@ -24,7 +26,8 @@ Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& roo
     for (size_t i = 0; i < rootfs.lowerDirs.size(); ++i) {
         const std::string& dir = rootfs.lowerDirs[i];
         if (dir.find_first_of(",:") != std::string::npos)
-            return Error("layer directory '" + dir + "' contains ',' or ':', which overlay "
+            return Error("layer directory '" + dir +
+                         "' contains ',' or ':', which overlay "
                          "options cannot express");
         data += (i ? ":" : "") + relativeTo(cwd, dir);
     }
@@ -39,14 +42,37 @@ Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& roo
 
 std::string commonPrefix(const std::vector<std::string>& paths)
 {
-    if (paths.empty())
-        return "/";
+    if (paths.empty()) return "/";
     std::string prefix = paths[0];
     for (const auto& p : paths)
         while (!prefix.empty() && p.compare(0, prefix.size(), prefix) != 0)
             prefix.pop_back();
     size_t slash = prefix.rfind('/');
     return slash == 0 || slash == std::string::npos ? "/" : prefix.substr(0, slash);
+}
+
+ExecTarget execTarget(const std::vector<std::string>& argv, const std::string& path)
+{
+    ExecTarget t;
+    for (const auto& a : argv)
+        t.argv.push_back(const_cast<char*>(a.c_str()));
+    t.argv.push_back(nullptr);
+    const std::string& command = argv[0];
+    if (command.find('/') != std::string::npos) {
+        t.candidates = {command};
+        return t;
+    }
+    // execvp's search, done here so the child only calls execve.
+    t.searchedPath = true;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find(':', start);
+        std::string dir = path.substr(start, end == std::string::npos ? end : end - start);
+        t.candidates.push_back((dir.empty() ? "." : dir) + "/" + command);
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return t;
 }
 
 } // namespace
@@ -58,6 +84,15 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
     out.lastCapability = lastCapabilityNumber();
     out.setGroupsAllowed = plan.idMap.kind != IdMap::Kind::Single;
     bool anySeccomp = false;
+    for (const char* candidate : {"/usr/bin/fuse-overlayfs", "/usr/local/bin/fuse-overlayfs"})
+        if (::access(candidate, X_OK) == 0) {
+            out.fuseOverlayfs = candidate;
+            break;
+        }
+    for (const auto& app : plan.apps)
+        if (app.rootfs.kind == RootfsPlan::Kind::FuseOverlay && out.fuseOverlayfs.empty())
+            return Error("fuse-overlayfs was asked for but is not installed (apt-get install "
+                         "fuse-overlayfs)");
     std::vector<std::string> dirs{plan.podDir};
     for (const auto& app : plan.apps)
         dirs.insert(dirs.end(), app.rootfs.lowerDirs.begin(), app.rootfs.lowerDirs.end());
@@ -71,6 +106,14 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
         p.mountPoint = out.podRoot + "/apps/" + std::to_string(i);
         p.pivotPath = "/apps/" + std::to_string(i);
         BERTH_TRY(p.overlayData, overlayOptions(out.mountCwd, app.rootfs));
+        // fuse-overlayfs daemonizes (and leaves our cwd) before it opens the
+        // layers: it gets absolute paths; it has no length limit to mind.
+        BERTH_TRY(std::string fuseData, overlayOptions("", app.rootfs));
+        fuseData = fuseData.substr(0, fuseData.rfind(",userxattr"));
+        p.fuseArgs = {"fuse-overlayfs", "-o", fuseData, p.mountPoint};
+        for (auto& a : p.fuseArgs)
+            p.fuseArgv.push_back(a.data());
+        p.fuseArgv.push_back(nullptr);
         for (const auto& m : app.mounts) {
             PreparedMount pm;
             pm.op = &m;
@@ -87,32 +130,17 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
             }
             p.mounts.push_back(std::move(pm));
         }
-        for (const auto& a : app.argv)
-            p.argv.push_back(const_cast<char*>(a.c_str()));
-        p.argv.push_back(nullptr);
         std::string path;
         for (const auto& e : app.env) {
             p.envp.push_back(const_cast<char*>(e.c_str()));
-            if (e.starts_with("PATH="))
-                path = e.substr(5);
+            if (e.starts_with("PATH=")) path = e.substr(5);
         }
         p.envp.push_back(nullptr);
-        const std::string& command = app.argv[0];
-        if (command.find('/') != std::string::npos) {
-            p.execCandidates = {command};
-        } else {
-            // execvp's search, done here so the child only calls execve.
-            p.searchedPath = true;
-            size_t start = 0;
-            while (start <= path.size()) {
-                size_t end = path.find(':', start);
-                std::string dir = path.substr(start, end == std::string::npos ? end : end - start);
-                p.execCandidates.push_back((dir.empty() ? "." : dir) + "/" + command);
-                if (end == std::string::npos)
-                    break;
-                start = end + 1;
-            }
-        }
+        p.main = execTarget(app.argv, path);
+        for (const auto& hook : app.preStart)
+            if (!hook.argv.empty()) p.preStart.push_back(execTarget(hook.argv, path));
+        for (const auto& hook : app.postStop)
+            if (!hook.argv.empty()) p.postStop.push_back(execTarget(hook.argv, path));
         for (uint32_t gid : app.supplementaryGids)
             p.groups.push_back(gid);
         anySeccomp = anySeccomp || app.seccomp;

@@ -3,20 +3,28 @@
 #include <berth/base/result.hpp>
 #include <berth/run/plan.hpp>
 #include <berth/run/seccomp_filter.hpp>
-
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // One mount operation with every string the child needs already built.
 struct PreparedMount {
     const MountOp* op = nullptr;
-    std::string target; // destination without the leading '/'
-    std::string parent; // its directory ("" for the root)
-    std::string base;   // its last component
+    std::string target;    // destination without the leading '/'
+    std::string parent;    // its directory ("" for the root)
+    std::string base;      // its last component
     bool directory = true; // what the target must be (a bind of a file needs a file)
+};
+
+// A program to execute: argv laid out, and argv[0] already resolved against
+// the app's PATH into the paths to try in order.
+struct ExecTarget {
+    std::vector<char*> argv;
+    std::vector<std::string> candidates;
+    bool searchedPath = false;
 };
 
 // An app with argv, envp and exec candidates laid out before cloning: the
@@ -26,22 +34,27 @@ struct PreparedApp {
     std::string mountPoint; // host path where its root is assembled
     std::string pivotPath;  // its root after the pod's pivot ("/apps/0")
     std::string overlayData;
+    std::vector<std::string> fuseArgs; // fuse-overlayfs -o DATA MOUNTPOINT
+    std::vector<char*> fuseArgv;
     std::vector<PreparedMount> mounts;
-    std::vector<char*> argv;
+    ExecTarget main;
+    std::vector<ExecTarget> preStart; // appc event handlers
+    std::vector<ExecTarget> postStop;
     std::vector<char*> envp;
-    std::vector<std::string> execCandidates; // argv[0] resolved against PATH
-    bool searchedPath = false;
     std::vector<gid_t> groups;
 };
 
 struct PreparedPod {
     const PodPlan* plan = nullptr;
-    std::string podRoot;   // host path of the pod's private root
-    std::string mountCwd;  // overlay paths are relative to this (short options)
+    std::string podRoot;  // host path of the pod's private root
+    std::string mountCwd; // overlay paths are relative to this (short options)
     std::string volumesDir;
     int lastCapability = 40;
     bool setGroupsAllowed = true; // false under a single-id map (setgroups is denied)
     SeccompProgram seccomp;
+    // fuse-overlayfs, for when the kernel refuses overlayfs in a user
+    // namespace ("" when not installed); forced by RootfsPlan::FuseOverlay.
+    std::string fuseOverlayfs;
     std::vector<PreparedApp> apps;
 };
 

@@ -1,19 +1,18 @@
 #include "pty.hpp"
 
 #include <berth/base/file.hpp>
-
 #include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
 PtyRelay::~PtyRelay()
 {
-    if (rawMode_)
-        ::tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_);
+    if (rawMode_) ::tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_);
 }
 
 Result<void> PtyRelay::attach(UniqueFd master)
@@ -46,8 +45,7 @@ bool PtyRelay::pumpOutput()
     do {
         n = ::read(master_.get(), buf, sizeof buf);
     } while (n < 0 && errno == EINTR);
-    if (n <= 0)
-        return false; // EIO: every slave fd is closed
+    if (n <= 0) return false; // EIO: every slave fd is closed
     // If our stdout is gone we keep reading so that the app is not blocked.
     (void)writeAll(STDOUT_FILENO, std::string_view(buf, static_cast<size_t>(n)));
     return true;

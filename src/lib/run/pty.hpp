@@ -2,11 +2,11 @@
 
 #include <berth/base/result.hpp>
 #include <berth/base/unique_fd.hpp>
-
 #include <string>
 #include <termios.h>
 
-namespace berth {
+namespace berth
+{
 
 // stage0's end of `-t`: the user's terminal in raw mode (restored when
 // dropped), and the bytes copied between it and the app's pty master.

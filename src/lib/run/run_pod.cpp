@@ -9,16 +9,18 @@
 #include <berth/run/executor.hpp>
 #include <berth/run/plan_builder.hpp>
 #include <berth/run/run.hpp>
-
+#include <cstdlib>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // Reads a small file of the image (its /etc/passwd) from the topmost layer
 // that has it, resolving symlinks inside that layer only. A whiteout (a 0/0
@@ -27,24 +29,58 @@ std::string readImageFile(const std::vector<std::string>& lowerDirs, const char*
 {
     for (const auto& dir : lowerDirs) {
         auto dirFd = openDirectory(dir);
-        if (!dirFd)
-            continue;
+        if (!dirFd) continue;
         struct stat st;
-        if (::fstatat(dirFd->get(), path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            continue;
-        if (S_ISCHR(st.st_mode))
-            return {};
+        if (::fstatat(dirFd->get(), path, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        if (S_ISCHR(st.st_mode)) return {};
         open_how how{};
         how.flags = O_RDONLY | O_CLOEXEC;
         how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
         int fd = static_cast<int>(::syscall(SYS_openat2, dirFd->get(), path, &how, sizeof how));
-        if (fd < 0)
-            return {};
+        if (fd < 0) return {};
         UniqueFd owned(fd);
         auto text = readAll(owned.get(), 4 << 20);
         return text ? *text : std::string();
     }
     return {};
+}
+
+// The container id a host id stands for under `ranges`, or -1.
+int64_t containerId(const std::vector<IdRange>& ranges, uint32_t host)
+{
+    for (const auto& r : ranges)
+        if (host >= r.outside && host - r.outside < r.count)
+            return static_cast<int64_t>(r.inside) + (host - r.outside);
+    return -1;
+}
+
+// appc lets an app run as the owner of a file in its image ("/path"): the
+// owner is read from the topmost layer that has the file and mapped back
+// into the container's ids.
+Result<void> resolvePathOwnership(AppSpec& spec, const std::vector<std::string>& lowerDirs,
+                                  const IdMap& map)
+{
+    for (auto [field, isUser] : {std::pair{&spec.user, true}, std::pair{&spec.group, false}}) {
+        if (field->empty() || (*field)[0] != '/') continue;
+        std::string relative = field->substr(1);
+        bool found = false;
+        for (const auto& dir : lowerDirs) {
+            struct stat st;
+            if (::stat((dir + "/" + relative).c_str(), &st) < 0) continue;
+            int64_t id =
+                map.kind == IdMap::Kind::Identity
+                    ? (isUser ? st.st_uid : st.st_gid)
+                    : containerId(isUser ? map.uids : map.gids, isUser ? st.st_uid : st.st_gid);
+            if (id < 0) return Error("owner of '" + *field + "' is not mapped into the container");
+            *field = std::to_string(id);
+            found = true;
+            break;
+        }
+        if (!found)
+            return Error(std::string(isUser ? "user" : "group") + " '" + *field +
+                         "': no such file in the image");
+    }
+    return ok();
 }
 
 std::string shortName(const std::string& name)
@@ -77,8 +113,7 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
                                          .context("image '" + app.image + "'"));
         out.format = image.format;
         if (image.format == ImageFormat::Oci) {
-            if (!image.configDigest)
-                return Error("image '" + app.image + "' has no config");
+            if (!image.configDigest) return Error("image '" + app.image + "' has no config");
             BERTH_TRY(std::string text, store.readBlob(*image.configDigest));
             BERTH_TRY(OciImageConfig config, parseOciConfig(text, "image config"));
             BERTH_TRY(out.spec, appSpecFromOciConfig(config, shortName(image.name)));
@@ -88,9 +123,10 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
         }
         RenderOptions render;
         render.idMap = map;
-        BERTH_TRY(out.lowerDirs, prepareLayerTrees(store, image, render)
-                                     .context("image '" + app.image + "'"));
+        BERTH_TRY(out.lowerDirs,
+                  prepareLayerTrees(store, image, render).context("image '" + app.image + "'"));
     }
+    BERTH_CHECK(resolvePathOwnership(out.spec, out.lowerDirs, map));
     out.passwdText = readImageFile(out.lowerDirs, "etc/passwd");
     out.groupText = readImageFile(out.lowerDirs, "etc/group");
     for (const auto& file : app.envFiles) {
@@ -107,8 +143,8 @@ Result<void> writeEtcFiles(const PodLayout& layout, const PodPlan& plan)
     std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                         "127.0.1.1\t" +
                         plan.hostname + "\n";
-    BERTH_CHECK(writeFileAtomic(layout.etcFile("hosts"), hosts, 0644));
-    BERTH_CHECK(writeFileAtomic(layout.etcFile("hostname"), plan.hostname + "\n", 0644));
+    BERTH_CHECK(writePodFile(layout.etcFile("hosts"), hosts));
+    BERTH_CHECK(writePodFile(layout.etcFile("hostname"), plan.hostname + "\n"));
     std::string resolv;
     if (plan.network == NetworkMode::Host) {
         auto host = readFile("/etc/resolv.conf", 1 << 20);
@@ -116,7 +152,7 @@ Result<void> writeEtcFiles(const PodLayout& layout, const PodPlan& plan)
     } else {
         resolv = "# berth: this pod has no network (--net=none)\n";
     }
-    BERTH_CHECK(writeFileAtomic(layout.etcFile("resolv.conf"), resolv, 0644));
+    BERTH_CHECK(writePodFile(layout.etcFile("resolv.conf"), resolv));
     return ok();
 }
 
@@ -129,8 +165,7 @@ Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
     }
     for (const auto& app : plan.apps)
         for (const auto& m : app.mounts)
-            if (m.ownerUid >= 0)
-                BERTH_CHECK(makeDirectories(m.source, 0755));
+            if (m.ownerUid >= 0) BERTH_CHECK(makeDirectories(m.source, 0755));
     return writeEtcFiles(layout, plan);
 }
 
@@ -169,6 +204,9 @@ Result<int> runPod(Store& store, const RunOptions& options)
     context.lookup = processEnvLookup();
     context.callerUid = ::getuid();
     context.callerGid = ::getgid();
+    if (const char* overlay = std::getenv("BERTH_OVERLAY");
+        overlay && overlay == std::string("fuse"))
+        context.forceFuseOverlay = true;
     auto plan = buildPodPlan(options, resolved, context);
     if (!plan) {
         (void)pod.destroy(map);
@@ -190,8 +228,7 @@ Result<int> runPod(Store& store, const RunOptions& options)
     if (options.remove)
         if (auto removed = pod.destroy(map); !removed)
             logWarning("--rm: {}", removed.error().message());
-    if (!status)
-        return std::move(status).error();
+    if (!status) return std::move(status).error();
     return exitStatus;
 }
 

@@ -1,9 +1,8 @@
+#include "config.h"
+
 #include <berth/base/file.hpp>
 #include <berth/base/unique_fd.hpp>
 #include <berth/run/seccomp_filter.hpp>
-
-#include "config.h"
-
 #include <cerrno>
 #include <cstring>
 #include <linux/seccomp.h>
@@ -16,23 +15,71 @@
 #include <seccomp.h>
 #endif
 
-namespace berth {
+namespace berth
+{
 
 #if HAVE_SECCOMP
 
-namespace {
+namespace
+{
 
 // Denied with EPERM. Unknown names on this architecture are skipped.
 constexpr const char* kDenied[] = {
-    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-    "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-    "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
-    "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
-    "mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
-    "open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "quotactl",
-    "quotactl_fd", "reboot", "request_key", "set_mempolicy", "setns", "settimeofday",
-    "stime", "swapoff", "swapon", "sysfs", "syslog", "_sysctl", "umount", "umount2",
-    "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old", "fanotify_init",
+    "acct",
+    "add_key",
+    "bpf",
+    "clock_adjtime",
+    "clock_settime",
+    "create_module",
+    "delete_module",
+    "finit_module",
+    "fsconfig",
+    "fsmount",
+    "fsopen",
+    "fspick",
+    "get_kernel_syms",
+    "get_mempolicy",
+    "init_module",
+    "ioperm",
+    "iopl",
+    "kcmp",
+    "kexec_file_load",
+    "kexec_load",
+    "keyctl",
+    "lookup_dcookie",
+    "mbind",
+    "mount",
+    "mount_setattr",
+    "move_mount",
+    "move_pages",
+    "name_to_handle_at",
+    "nfsservctl",
+    "open_by_handle_at",
+    "open_tree",
+    "perf_event_open",
+    "pivot_root",
+    "quotactl",
+    "quotactl_fd",
+    "reboot",
+    "request_key",
+    "set_mempolicy",
+    "setns",
+    "settimeofday",
+    "stime",
+    "swapoff",
+    "swapon",
+    "sysfs",
+    "syslog",
+    "_sysctl",
+    "umount",
+    "umount2",
+    "unshare",
+    "uselib",
+    "userfaultfd",
+    "ustat",
+    "vm86",
+    "vm86old",
+    "fanotify_init",
 };
 
 struct Context {
@@ -40,8 +87,7 @@ struct Context {
     explicit Context(uint32_t defaultAction) : ctx(seccomp_init(defaultAction)) {}
     ~Context()
     {
-        if (ctx)
-            seccomp_release(ctx);
+        if (ctx) seccomp_release(ctx);
     }
 };
 
@@ -50,8 +96,7 @@ struct Context {
 Result<SeccompProgram> buildDefaultSeccompProgram()
 {
     Context c(SCMP_ACT_ALLOW);
-    if (!c.ctx)
-        return Error("seccomp_init failed");
+    if (!c.ctx) return Error("seccomp_init failed");
     // 32-bit system calls on x86_64 would otherwise bypass a native-only
     // filter (the default for a foreign ABI is to kill, which breaks i386
     // binaries instead of filtering them).
@@ -61,31 +106,27 @@ Result<SeccompProgram> buildDefaultSeccompProgram()
     }
     for (const char* name : kDenied) {
         int nr = seccomp_syscall_resolve_name(name);
-        if (nr == __NR_SCMP_ERROR)
-            continue;
+        if (nr == __NR_SCMP_ERROR) continue;
         if (int rc = seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(EPERM), nr, 0); rc < 0 && rc != -EDOM)
             return Error::fromErrno(std::string("seccomp rule for ") + name, -rc);
     }
     // clone with a namespace flag: a container makes no new namespaces
     // (one rule per flag; rules for one system call are alternatives).
-    for (unsigned long flag : {CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
-                               CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME})
+    for (unsigned long flag : {CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
+                               CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME})
         if (int rc = seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                                       SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
             rc < 0)
             return Error::fromErrno("seccomp rule for clone", -rc);
     int clone3 = seccomp_syscall_resolve_name("clone3");
-    if (clone3 != __NR_SCMP_ERROR)
-        (void)seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(ENOSYS), clone3, 0);
+    if (clone3 != __NR_SCMP_ERROR) (void)seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(ENOSYS), clone3, 0);
 
     auto memfd = ::memfd_create("berth-seccomp", MFD_CLOEXEC);
-    if (memfd < 0)
-        return Error::fromErrno("memfd_create");
+    if (memfd < 0) return Error::fromErrno("memfd_create");
     UniqueFd fd(memfd);
     if (int rc = seccomp_export_bpf(c.ctx, fd.get()); rc < 0)
         return Error::fromErrno("seccomp_export_bpf", -rc);
-    if (::lseek(fd.get(), 0, SEEK_SET) < 0)
-        return Error::fromErrno("lseek");
+    if (::lseek(fd.get(), 0, SEEK_SET) < 0) return Error::fromErrno("lseek");
     BERTH_TRY(std::string bytes, readAll(fd.get(), 1 << 20));
     SeccompProgram program;
     program.instructions.resize(bytes.size() / sizeof(sock_filter));
@@ -96,14 +137,16 @@ Result<SeccompProgram> buildDefaultSeccompProgram()
 
 #else
 
-Result<SeccompProgram> buildDefaultSeccompProgram() { return SeccompProgram{}; }
+Result<SeccompProgram> buildDefaultSeccompProgram()
+{
+    return SeccompProgram{};
+}
 
 #endif
 
 int loadSeccompProgram(const SeccompProgram& program)
 {
-    if (program.empty())
-        return 0;
+    if (program.empty()) return 0;
     sock_fprog prog{static_cast<unsigned short>(program.instructions.size()),
                     const_cast<sock_filter*>(program.instructions.data())};
     return ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);

@@ -1,11 +1,12 @@
-#include <berth/run/user_resolution.hpp>
-
 #include <algorithm>
+#include <berth/run/user_resolution.hpp>
 #include <charconv>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 std::vector<std::string> splitFields(const std::string& line, char separator)
 {
@@ -14,8 +15,7 @@ std::vector<std::string> splitFields(const std::string& line, char separator)
     while (true) {
         size_t end = line.find(separator, start);
         fields.push_back(line.substr(start, end == std::string::npos ? end : end - start));
-        if (end == std::string::npos)
-            return fields;
+        if (end == std::string::npos) return fields;
         start = end + 1;
     }
 }
@@ -24,8 +24,7 @@ std::optional<uint32_t> parseId(const std::string& text)
 {
     uint32_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
     return value;
 }
 
@@ -36,8 +35,7 @@ template <typename F> void forEachLine(const std::string& text, F&& f)
         size_t end = text.find('\n', start);
         std::string line = text.substr(start, end == std::string::npos ? end : end - start);
         start = end == std::string::npos ? text.size() : end + 1;
-        if (!line.empty() && line[0] != '#')
-            f(line);
+        if (!line.empty() && line[0] != '#') f(line);
     }
 }
 
@@ -48,12 +46,10 @@ std::vector<PasswdEntry> parsePasswd(const std::string& text)
     std::vector<PasswdEntry> out;
     forEachLine(text, [&](const std::string& line) {
         auto f = splitFields(line, ':');
-        if (f.size() < 6)
-            return;
+        if (f.size() < 6) return;
         auto uid = parseId(f[2]);
         auto gid = parseId(f[3]);
-        if (f[0].empty() || !uid || !gid)
-            return;
+        if (f[0].empty() || !uid || !gid) return;
         out.push_back({f[0], *uid, *gid, f[5]});
     });
     return out;
@@ -64,14 +60,11 @@ std::vector<GroupEntry> parseGroup(const std::string& text)
     std::vector<GroupEntry> out;
     forEachLine(text, [&](const std::string& line) {
         auto f = splitFields(line, ':');
-        if (f.size() < 3)
-            return;
+        if (f.size() < 3) return;
         auto gid = parseId(f[2]);
-        if (f[0].empty() || !gid)
-            return;
+        if (f[0].empty() || !gid) return;
         GroupEntry entry{f[0], *gid, {}};
-        if (f.size() >= 4 && !f[3].empty())
-            entry.members = splitFields(f[3], ',');
+        if (f.size() >= 4 && !f[3].empty()) entry.members = splitFields(f[3], ',');
         out.push_back(std::move(entry));
     });
     return out;
@@ -108,8 +101,7 @@ Result<ResolvedUser> resolveUser(const std::string& spec, const std::string& pas
     }
     if (entry) {
         out.gid = entry->gid;
-        if (!entry->home.empty())
-            out.home = entry->home;
+        if (!entry->home.empty()) out.home = entry->home;
     }
 
     if (groupPart) {

@@ -1,12 +1,13 @@
 #include <berth/run/volumes.hpp>
-
 #include <charconv>
 #include <set>
 #include <sys/mount.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 std::vector<std::string> split(const std::string& text, char separator)
 {
@@ -15,8 +16,7 @@ std::vector<std::string> split(const std::string& text, char separator)
     while (true) {
         size_t end = text.find(separator, start);
         out.push_back(text.substr(start, end == std::string::npos ? end : end - start));
-        if (end == std::string::npos)
-            return out;
+        if (end == std::string::npos) return out;
         start = end + 1;
     }
 }
@@ -38,10 +38,8 @@ Result<std::string> cleanContainerPath(const std::string& path)
         return Error("container path '" + path + "' must be absolute");
     std::string out;
     for (const auto& part : split(path, '/')) {
-        if (part.empty() || part == ".")
-            continue;
-        if (part == "..")
-            return Error("container path '" + path + "' must not contain '..'");
+        if (part.empty() || part == ".") continue;
+        if (part == "..") return Error("container path '" + path + "' must not contain '..'");
         out += "/" + part;
     }
     return out.empty() ? std::string("/") : out;
@@ -58,8 +56,7 @@ Result<MountOp> parseBindVolume(const std::string& spec)
     if (op.source.empty() || op.source[0] != '/')
         return Error("invalid volume '" + spec + "': the source must be an absolute host path");
     auto dst = cleanContainerPath(parts[1]);
-    if (!dst)
-        return std::move(dst).error().addContext("invalid volume '" + spec + "'");
+    if (!dst) return std::move(dst).error().addContext("invalid volume '" + spec + "'");
     op.destination = *dst;
     if (parts.size() == 3)
         for (const auto& option : split(parts[2], ',')) {
@@ -82,15 +79,13 @@ Result<MountOp> parseTmpfsVolume(const std::string& spec)
     MountOp op;
     op.kind = MountOp::Kind::Tmpfs;
     auto dst = cleanContainerPath(spec.substr(0, colon));
-    if (!dst)
-        return std::move(dst).error().addContext("invalid --tmpfs '" + spec + "'");
+    if (!dst) return std::move(dst).error().addContext("invalid --tmpfs '" + spec + "'");
     op.destination = *dst;
     op.flags = MS_NOSUID | MS_NODEV;
     std::string data;
     if (colon != std::string::npos)
         for (const auto& option : split(spec.substr(colon + 1), ',')) {
-            if (option.empty())
-                continue;
+            if (option.empty()) continue;
             if (option == "ro")
                 op.readOnly = true;
             else if (option == "rw")
@@ -155,8 +150,7 @@ Result<AppcVolume> parseAppcVolume(const std::string& spec)
     if (!kindSeen)
         return Error("invalid --volume '" + spec + "': kind=host or kind=empty is required");
     if (volume.kind == AppcVolume::Kind::Host && (volume.source.empty() || volume.source[0] != '/'))
-        return Error("invalid --volume '" + spec +
-                     "': kind=host needs source=ABSOLUTE-PATH");
+        return Error("invalid --volume '" + spec + "': kind=host needs source=ABSOLUTE-PATH");
     return volume;
 }
 
