@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "pod_commands.hpp"
 #include "fetch_commands.hpp"
 
 #include <berth/base/log.hpp>
@@ -33,6 +34,7 @@ int main(int argc, char** argv)
     addFetchCommand(app, context, action);
     addImageCommand(app, context, action);
     addRunCommand(app, context, action);
+    addPodCommands(app, context, action);
     addLoginCommand(app, context, action);
     addLogoutCommand(app, context, action);
 
