@@ -35,6 +35,14 @@ Result<TrustVerdict> verifyAciSignatureData(const std::string& imageName, int ac
                                             std::string_view signature,
                                             const TrustOptions& options);
 
+// appc, before a download: is the signer of `signature` trusted for
+// `imageName` (Ok), or would the full check refuse it anyway (untrusted,
+// wrong prefix, expired, revoked)? Lets a fetch that can get the .aci.asc
+// first refuse an untrusted signer before the large download. An Ok here is
+// no verification: verifyAciSignature must still run over the bytes.
+Result<TrustVerdict> precheckAciSigner(const std::string& imageName, std::string_view signature,
+                                       const TrustOptions& options);
+
 // OCI: checks containers "simple signing" signatures (each an OpenPGP signed
 // message, as stored in lookaside "signature-N" files) for the image pulled
 // as `reference` ("host/repo:tag" or "host/repo@sha256:…"; "docker://" is

@@ -38,6 +38,15 @@ Result<TrustVerdict> verifyDetached(std::string_view signedBytes, std::string_vi
                                     const std::vector<KeyMaterial>& keys,
                                     const std::string& scratchDir = {});
 
+// Names the signer of a detached signature without the signed bytes: Ok
+// (with the primary fingerprint) when it was made by one of `keys` that is
+// neither expired nor revoked, else the rejection a full check would give
+// for the key. Whether the signature matches any bytes is NOT checked; this
+// only lets a fetch refuse an untrusted signer before a large download.
+Result<TrustVerdict> checkDetachedSigner(std::string_view signature,
+                                         const std::vector<KeyMaterial>& keys,
+                                         const std::string& scratchDir = {});
+
 // An OpenPGP signed message (what containers "simple signing" stores) and
 // the payload it carries, which is empty unless the verdict is Ok: nothing
 // unverified reaches a parser.

@@ -123,6 +123,15 @@ Result<TrustVerdict> verifyAciSignature(const std::string& imageName, int aciFd,
     return verifyAciSignatureData(imageName, aciFd, *signature, options);
 }
 
+Result<TrustVerdict> precheckAciSigner(const std::string& imageName, std::string_view signature,
+                                       const TrustOptions& options)
+{
+    Keyring keyring(options.keyrings);
+    return verifyWithKeyring(keyring, imageName, [&](const std::vector<KeyMaterial>& keys) {
+        return checkDetachedSigner(signature, keys, options.scratchDir);
+    });
+}
+
 Result<std::string> trustNameForDockerReference(const std::string& reference)
 {
     BERTH_TRY(SignedIdentity identity, parseSignedIdentity(reference));

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <ctime>
 #include <fmt/format.h>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -230,6 +231,53 @@ Result<TrustVerdict> verifyDetached(std::string_view signedBytes, std::string_vi
 {
     BERTH_TRY(gpg::Data signed_, gpg::Data::fromMemory(signedBytes));
     return verifyData(signed_, signature, keys, scratchDir);
+}
+
+Result<TrustVerdict> checkDetachedSigner(std::string_view signature,
+                                         const std::vector<KeyMaterial>& keys,
+                                         const std::string& scratchDir)
+{
+    if (signature.empty())
+        return TrustVerdict::reject(Status::BadSignature, "", "the signature file is empty");
+    BERTH_TRY(Session session, openSession(keys, scratchDir));
+    BERTH_TRY(gpg::Data sig, gpg::Data::fromMemory(signature));
+    // Checked against no bytes at all: gpg still reports which key made it.
+    BERTH_TRY(gpg::Data nothing, gpg::Data::fromMemory(""));
+    gpgme_ctx_t ctx = session.ctx.get();
+    gpgme_error_t err = gpgme_op_verify(ctx, sig.get(), nothing.get(), nullptr);
+    if (err) {
+        if (isDataError(err))
+            return TrustVerdict::reject(Status::BadSignature, "", gpgme_strerror(err));
+        return gpg::error("read signature", err);
+    }
+    gpgme_verify_result_t result = gpgme_op_verify_result(ctx);
+    if (!result || !result->signatures)
+        return TrustVerdict::reject(Status::BadSignature, "", "no OpenPGP signature found");
+    std::optional<TrustVerdict> rejected;
+    for (gpgme_signature_t s = result->signatures; s; s = s->next) {
+        std::string named = s->fpr ? gpg::lowercase(s->fpr) : "";
+        gpgme_key_t raw = nullptr;
+        if (!s->fpr || gpgme_get_key(ctx, s->fpr, &raw, 0) != 0) {
+            if (!rejected) rejected = TrustVerdict::reject(Status::UntrustedKey, named, "");
+            continue;
+        }
+        gpg::Key key(raw);
+        std::string primary = gpg::lowercase(raw->subkeys->fpr);
+        TrustVerdict verdict = TrustVerdict::accept(primary);
+        if (!session.trusted.count(primary))
+            verdict = TrustVerdict::reject(Status::UntrustedKey, primary, "");
+        else if (raw->revoked)
+            verdict = TrustVerdict::reject(Status::KeyRevoked, primary, "");
+        else if (raw->expired)
+            verdict = TrustVerdict::reject(Status::KeyExpired, primary, "");
+        for (gpgme_subkey_t sub = raw->subkeys; sub && verdict.ok(); sub = sub->next)
+            if (namesSubkey(sub, named) && (sub->revoked || sub->expired))
+                verdict = TrustVerdict::reject(
+                    sub->revoked ? Status::KeyRevoked : Status::KeyExpired, primary, "");
+        if (verdict.ok()) return verdict;
+        if (!rejected || rank(verdict.status) > rank(rejected->status)) rejected = verdict;
+    }
+    return *rejected;
 }
 
 Result<VerifiedMessage> verifySignedMessage(std::string_view message,

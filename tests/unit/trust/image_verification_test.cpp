@@ -195,3 +195,22 @@ TEST_CASE("OCI: the trust name of a docker reference is its repository")
     CHECK(*trustNameForDockerReference("docker://127.0.0.1:5000/a/b:1") == "127.0.0.1:5000/a/b");
     CHECK(*trustNameForDockerReference("busybox") == "docker.io/library/busybox");
 }
+
+TEST_CASE("ACI: the signer is known from the signature alone, before any download")
+{
+    Fixture f;
+    f.trust("good", KeyScope::forPrefix("example.com/app"));
+    f.trust("revoked", KeyScope::root());
+    auto precheck = [&](const std::string& name, const std::string& signer) {
+        auto verdict = precheckAciSigner(name, f.keys.sign(signer, "detach", f.aci), f.options);
+        if (!verdict) FAIL(verdict.error().message());
+        return *verdict;
+    };
+    TrustVerdict good = precheck("example.com/app", "good");
+    CHECK(good.ok());
+    CHECK(good.fingerprint == f.keys.fingerprint("good"));
+    CHECK(precheck("example.com/app", "other").status == Status::UntrustedKey);
+    CHECK(precheck("example.com/other", "good").status == Status::WrongPrefix);
+    CHECK(precheck("example.com/app", "revoked").status == Status::KeyRevoked);
+    CHECK(precheckAciSigner("example.com/app", "junk", f.options)->status == Status::BadSignature);
+}
