@@ -109,7 +109,7 @@ std::string normalizeDockerName(const std::string& name)
 }
 
 Result<ImageRecord> importDockerArchive(Store& store, const ImageReference& reference,
-                                        const ImportOptions&)
+                                        const ImportOptions& options)
 {
     if (!pathExists(reference.path)) return Error("no such file '" + reference.path + "'");
     BERTH_TRY(std::string tmp, store.makeTempDirectory("docker-archive"));
@@ -137,7 +137,7 @@ Result<ImageRecord> importDockerArchive(Store& store, const ImageReference& refe
 
     ImageRecord record;
     record.source = reference.original;
-    record.verifiedBy = "insecure";
+    record.verifiedBy = options.verifiedBy.empty() ? "insecure" : options.verifiedBy;
     if (!entry.repoTags.empty()) {
         std::string wanted = entry.repoTags.front();
         if (!reference.tag.empty())

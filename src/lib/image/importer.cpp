@@ -34,9 +34,10 @@ Result<ImageRecord> importImage(Store& store, const ImageReference& reference,
                      "' is not an image source (use oci:DIR, oci-archive:FILE, "
                      "docker-archive:FILE or a .aci file)");
     // Before anything touches the store: an image with no verified signature
-    // is refused unless the user said otherwise. No signature can be checked
-    // yet (trust comes later), so for now the flag is always needed.
-    if (!options.allowUnsigned) return unsignedRefusal(reference);
+    // is refused unless the user said otherwise. A caller that checked a
+    // signature (the verify stage, through stage0) passes its verdict as
+    // verifiedBy; OCI sources have no signature berth checks yet.
+    if (!options.allowUnsigned && options.verifiedBy.empty()) return unsignedRefusal(reference);
 
     Result<ImageRecord> result = Error("unreachable");
     switch (reference.transport) {

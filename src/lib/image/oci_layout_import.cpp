@@ -173,7 +173,7 @@ Result<ImageRecord> importOciLayout(Store& store, const OciLayoutSource& source,
 
     ImageRecord record;
     record.source = source.original;
-    record.verifiedBy = "insecure";
+    record.verifiedBy = options.verifiedBy.empty() ? "insecure" : options.verifiedBy;
     std::string refName = entry.refName();
     if (refName.find('/') != std::string::npos) {
         splitNameTag(refName, &record.name, &record.tag);
