@@ -1,5 +1,6 @@
 #include "command.hpp"
 #include "pod_commands.hpp"
+#include "trust_commands.hpp"
 #include "fetch_commands.hpp"
 
 #include <berth/base/log.hpp>
@@ -35,6 +36,7 @@ int main(int argc, char** argv)
     addImageCommand(app, context, action);
     addRunCommand(app, context, action);
     addPodCommands(app, context, action);
+    addTrustCommand(app, context, action);
     addLoginCommand(app, context, action);
     addLogoutCommand(app, context, action);
 
