@@ -101,8 +101,9 @@ requests() {
 }
 
 @test "an unknown URL and a wrong CA each give one line" {
-    run_berth -125 "$INSECURE" fetch "https://127.0.0.1:$FILES_PORT/nothing.aci"
-    assert_one_line_error "404"
+    # --quiet: only the error line, no progress before it.
+    run_berth -125 --quiet "$INSECURE" fetch "https://127.0.0.1:$FILES_PORT/nothing.aci"
+    assert_one_line_error "nothing.aci: HTTP 404"
     rm -rf "$XDG_CONFIG_HOME/containers/certs.d"
     run_berth -125 "$INSECURE" fetch "https://127.0.0.1:$FILES_PORT/busybox.aci"
     assert_one_line_error "certs.d/127.0.0.1:$FILES_PORT"
@@ -127,9 +128,9 @@ requests() {
 
 @test "discovery refuses an image whose manifest names another app, and a missing version" {
     export BERTH_CONNECT_TO=example.com:443:127.0.0.1:$FILES_PORT
-    run_berth -125 "$INSECURE" fetch "example.com/impostor:$BUSYBOX_VERSION"
+    run_berth -125 --quiet "$INSECURE" fetch "example.com/impostor:$BUSYBOX_VERSION"
     assert_one_line_error "named 'example.com/busybox'"
-    run_berth -125 "$INSECURE" fetch "example.com/busybox:0.0.0"
-    assert_one_line_error "404"
+    run_berth -125 --quiet "$INSECURE" fetch "example.com/busybox:0.0.0"
+    assert_one_line_error "example.com/busybox,version=0.0.0.*HTTP 404"
     assert_not_listed "$ACI_ID"
 }

@@ -148,10 +148,11 @@ blob_gets() {
 @test "zstd layers and several layers with whiteouts are fetched and recorded" {
     run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox:zstd"
     [[ $output == "$(layout_id "$FIXTURES/oci-zstd")" ]] || fail "ID $output"
+    run_berth -0 image inspect "$output"
+    # The diff_id is computed from the zstd stream, and matches the config.
+    assert_contains "$output" "$ROOTFS_DIFF_ID"
     run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/layered"
     [[ $output == "$(layout_id "$FIXTURES/oci-layered")" ]] || fail "ID $output"
-    run_berth -0 image inspect "$output"
-    assert_contains "$output" "$ROOTFS_DIFF_ID"
     assert_store_sane
 }
 
@@ -191,13 +192,14 @@ blob_gets() {
     run_berth -125 --insecure-options=image,http fetch --pull=never "docker://$PLAIN/test/busybox"
     assert_one_line_error "pull=never"
     run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
-    local id=$output lines
-    lines=$(wc -l <"$SERVERS_DIR/plain/log")
+    local id=$output asked
+    asked=$(grep -c 'GET /v2/test/busybox/manifests/' "$SERVERS_DIR/plain/log")
     run_berth -0 --insecure-options=image,http fetch --pull=new "docker://$PLAIN/test/busybox"
     [[ $output == "$id" ]] || fail "got $output"
     run_berth -0 --insecure-options=image,http fetch --pull=never "docker://$PLAIN/test/busybox"
     [[ $output == "$id" ]] || fail "got $output"
-    [[ $(wc -l <"$SERVERS_DIR/plain/log") == "$lines" ]] || fail "the registry was asked"
+    [[ $(grep -c 'GET /v2/test/busybox/manifests/' "$SERVERS_DIR/plain/log") == "$asked" ]] ||
+        fail "the registry was asked"
 }
 
 @test "progress: plain lines without a terminal, only the ID with --quiet" {
@@ -218,8 +220,9 @@ blob_gets() {
     [[ -f $data ]] || fail "no blob at $data"
     # Same size, different bytes in the middle.
     printf 'CORRUPT' | dd of="$data" bs=1 seek=4096 conv=notrunc status=none
-    run_berth -125 --insecure-options=image,http fetch "docker://$reg/test/busybox"
-    assert_one_line_error "(digest|diff_id) mismatch|invalid|corrupt|inflate|data error"
+    # --quiet: the progress lines before the failure are not what is tested.
+    run_berth -125 --quiet --insecure-options=image,http fetch "docker://$reg/test/busybox"
+    assert_one_line_error "$reg.*test/busybox.*digest mismatch"
     [[ ! -e $STORE/blobs/${layer/://} ]] || fail "corrupted blob stored"
     assert_no_staging_left
     assert_store_sane

@@ -157,10 +157,10 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
                            : status == 401 ? "the server wants credentials"
                            : status == 403 ? "the server refuses access"
                                            : "the server failed; try again later";
-        return Error("fetch " + url + ": HTTP " + std::to_string(status) + ": " + hint);
+        return Error("HTTP " + std::to_string(status) + ": " + hint);
     };
     std::vector<Download*> downloads{&download};
-    BERTH_CHECK(runDownloads(http, downloads, hooks, progress, 1));
+    BERTH_CHECK(runDownloads(http, downloads, hooks, progress, 1).context("fetch " + url));
     progress.close();
     if (download.wasNotModified()) {
         RemoteCacheEntry refreshed = download.cacheEntry(cached->imageId);

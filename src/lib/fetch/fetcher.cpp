@@ -69,7 +69,8 @@ Result<ImageRecord> fetchFromDiscovery(Store& store, HttpClient& http, const App
         auto record = fetchAci(store, http, request, options, progress);
         if (record)
             return record;
-        last = std::move(record).error();
+        last = std::move(record).error().addContext("appc image '" + app.str() +
+                                                    "' (discovered at " + found.pageUrl + ")");
         logDebug("discovered URL {} failed: {}", found.imageUrls[i], last.message());
     }
     return last;
@@ -105,8 +106,7 @@ Result<ImageRecord> fetchRemoteImage(Store& store, const ImageReference& referen
                          "'; pass --insecure-options=http to allow it");
         AciFetchRequest request;
         request.url = reference.path;
-        return fetchAci(store, http, request, options, progress)
-            .context("fetch '" + reference.original + "'");
+        return fetchAci(store, http, request, options, progress);
     }
     case T::Stored:
         if (!isDiscoverableName(reference.original))

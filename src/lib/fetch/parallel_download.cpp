@@ -122,6 +122,9 @@ size_t onData(char* data, size_t size, size_t count, void* user)
         t->failure = std::move(written).error();
         return 0;
     }
+    // Announced once bytes flow, so that a refused connection or an error
+    // status prints only the error.
+    t->progress->start(t->key);
     t->received += static_cast<int64_t>(chunk.size());
     t->progress->update(t->key, t->received);
     return n;
@@ -218,7 +221,6 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         if (curl_multi_add_handle(multi, t.easy) != CURLM_OK)
             return Error("cannot start the download of " + t.download->label());
         t.phase = Phase::Active;
-        progress.start(t.key);
         logDebug("GET {}{}", t.download->url(), range.empty() ? "" : " (bytes " + range + ")");
         return ok();
     };
