@@ -84,32 +84,35 @@ template <> class [[nodiscard]] Result<void>
 {
 public:
     Result() = default;
-    Result(Error error) : error_(std::move(error)) {}
+    Result(Error error) : error_(std::move(error)), failed_(true) {}
 
-    bool has_value() const { return !error_.has_value(); }
+    bool has_value() const { return !failed_; }
     explicit operator bool() const { return has_value(); }
     void value() const { assert(has_value()); }
 
     const Error& error() const&
     {
         assert(!has_value());
-        return *error_;
+        return error_;
     }
     Error&& error() &&
     {
         assert(!has_value());
-        return std::move(*error_);
+        return std::move(error_);
     }
 
     Result&& context(std::string outer) &&
     {
-        if (error_)
-            error_->addContext(std::move(outer));
+        if (failed_)
+            error_.addContext(std::move(outer));
         return std::move(*this);
     }
 
 private:
-    std::optional<Error> error_;
+    // A plain member and a flag rather than std::optional<Error>: g++ 12
+    // reports a false -Wmaybe-uninitialized through optional's storage.
+    Error error_;
+    bool failed_ = false;
 };
 
 inline Result<void> ok() { return {}; }
