@@ -104,7 +104,7 @@ Result<void> MetadataServer::dispatch()
             Connection& c = *it->second;
             if (events[i].events & EPOLLOUT) onWritable(c);
             if (!connections_.contains(fd)) continue;
-            if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) onReadable(c);
+            if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) onReadable(c);
         }
     }
     return ok();
@@ -171,30 +171,42 @@ void MetadataServer::onReadable(Connection& c)
 void MetadataServer::processRequests(Connection& c)
 {
     int fd = c.fd.get();
-    while (!c.closeAfterWrite && c.pendingOutput() < limits_.maxPendingOutput) {
-        auto state = c.parser.poll();
-        if (state == HttpRequestParser::State::NeedMore) break;
-        if (state == HttpRequestParser::State::Failed) {
-            logDebug("metadata server: bad request: {}", c.parser.errorReason());
-            auto response = HttpResponse::error(c.parser.errorStatus(), c.parser.errorReason());
-            response.close = true;
-            c.output += serializeHttpResponse(response);
-            c.closeAfterWrite = true;
-            break;
+    for (;;) {
+        bool waitingForBytes = false;
+        while (!c.closeAfterWrite && c.pendingOutput() < limits_.maxPendingOutput) {
+            auto state = c.parser.poll();
+            if (state == HttpRequestParser::State::NeedMore) {
+                waitingForBytes = true;
+                break;
+            }
+            if (state == HttpRequestParser::State::Failed) {
+                logDebug("metadata server: bad request: {}", c.parser.errorReason());
+                auto response = HttpResponse::error(c.parser.errorStatus(), c.parser.errorReason());
+                response.close = true;
+                c.output += serializeHttpResponse(response);
+                c.closeAfterWrite = true;
+                break;
+            }
+            HttpRequest request = c.parser.take();
+            HttpResponse response = handler_->handle(request);
+            if (!request.keepAlive) response.close = true;
+            c.closeAfterWrite = response.close;
+            c.output += serializeHttpResponse(response, request.method == "HEAD");
         }
-        HttpRequest request = c.parser.take();
-        HttpResponse response = handler_->handle(request);
-        if (!request.keepAlive) response.close = true;
-        c.closeAfterWrite = response.close;
-        c.output += serializeHttpResponse(response, request.method == "HEAD");
+        // The request timeout runs only while the client owes us bytes of a
+        // request, not while its complete requests wait for our answers.
+        if (waitingForBytes && c.parser.buffered() > 0)
+            c.requestStarted = c.requestStarted.value_or(Clock::now());
+        else
+            c.requestStarted.reset();
+        flush(c);
+        if (!connections_.contains(fd)) return;
+        // Everything went out but pipelined requests remain buffered: no new
+        // bytes may ever arrive to wake us for them, so answer them now.
+        if (!waitingForBytes && !c.closeAfterWrite && c.pendingOutput() == 0) continue;
+        break;
     }
-    // A request is in progress only while bytes of it are buffered.
-    if (c.parser.buffered() == 0)
-        c.requestStarted.reset();
-    else
-        c.requestStarted = c.requestStarted.value_or(Clock::now());
-    flush(c);
-    if (connections_.contains(fd)) updateInterest(c);
+    updateInterest(c);
 }
 
 void MetadataServer::flush(Connection& c)
@@ -234,7 +246,10 @@ void MetadataServer::onWritable(Connection& c)
 
 void MetadataServer::updateInterest(Connection& c)
 {
-    uint32_t wanted = c.pendingOutput() > 0 ? EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+    // While answers wait, only writability matters: a peer that hung up
+    // makes the send fail (or HUP/ERR arrive, which epoll always reports),
+    // and watching EPOLLRDHUP then would wake the loop at once, forever.
+    uint32_t wanted = c.pendingOutput() > 0 ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
     if (wanted == c.interest) return;
     epoll_event event{};
     event.events = wanted;

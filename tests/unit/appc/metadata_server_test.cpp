@@ -288,3 +288,27 @@ TEST_CASE("a listening socket travels over a unix socket and keeps its port")
     sender.reset();
     CHECK_FALSE(receiveFd(receiver.get()));
 }
+
+TEST_CASE("a client that does not read is held back, and then gets every answer in order")
+{
+    MetadataServerLimits limits;
+    limits.maxPendingOutput = 1024;
+    auto r = startServer(limits);
+    auto fd = connectTo(r.port);
+    // Small receive buffers so the server really has to wait.
+    int small = 4096;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    std::string batch;
+    for (int i = 0; i < 400; ++i)
+        batch += getText(i % 2 ? "/pod/uuid" : "/apps/main/image/manifest");
+    std::thread writer([&] { sendAll(fd.get(), batch); });
+    std::this_thread::sleep_for(200ms);
+    std::string pending;
+    for (int i = 0; i < 400; ++i) {
+        auto reply = readReply(fd.get(), pending);
+        REQUIRE(reply.status == 200);
+        CHECK(reply.body ==
+              (i % 2 ? testPodMetadata().uuid : testPodMetadata().apps[0].imageManifestJson));
+    }
+    writer.join();
+}
