@@ -25,7 +25,7 @@ show() {
 # --help` succeeds for any WORD: the parser then prints the top-level help.)
 has_command() {
     "$berth" --help 2>/dev/null |
-        awk '/^Subcommands:/ { on = 1; next } /^[^ ]/ { on = 0 } on { print $1 }' |
+        awk '/^Subcommands:/ { on = 1; next } /^[^ ]/ { on = 0 } on { sub(/,$/, "", $1); print $1 }' |
         grep -qxF -- "$1"
 }
 

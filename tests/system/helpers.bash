@@ -79,7 +79,7 @@ has_command() {
     local parent=() word help
     for word in "$@"; do
         help=$("$BERTH" "${parent[@]}" --help 2>&1) || return 1
-        awk '/^Subcommands:/ { on = 1; next } /^[^ ]/ { on = 0 } on { print $1 }' <<<"$help" |
+        awk '/^Subcommands:/ { on = 1; next } /^[^ ]/ { on = 0 } on { sub(/,$/, "", $1); print $1 }' <<<"$help" |
             grep -qxF -- "$word" || return 1
         parent+=("$word")
     done

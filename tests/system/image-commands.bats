@@ -8,7 +8,9 @@ load helpers
     fetch "oci:$FIXTURES/oci-gzip"
     run_berth -0 image inspect "$IMAGE_ID"
     jq -e . >/dev/null <<<"$output" || fail "not JSON"
-    jq -e '[.. | objects | select(has("layers")) | .layers | length > 0] | any' >/dev/null <<<"$output" ||
+    # Field names may be capitalised (Podman style) or not.
+    jq -e '[.. | objects | to_entries[] | select(.key | ascii_downcase == "layers")
+            | .value | length > 0] | any' >/dev/null <<<"$output" ||
         fail "no non-empty \"layers\""
     local layer
     layer=$(jq -r '.layers[0].digest' "$FIXTURES/oci-gzip/blobs/sha256/${OCI_GZIP_MANIFEST#sha256:}")

@@ -24,7 +24,7 @@ section() {
 subcommands() {
     local help
     help=$("$BERTH" "$@" --help 2>&1) || true
-    section "$help" Subcommands | awk '{ print $1 }'
+    section "$help" Subcommands | awk '{ sub(/,$/, "", $1); print $1 }'
 }
 
 # long_options WORDS...: the long options `berth WORDS --help` lists, except
