@@ -53,6 +53,7 @@ commands=(-n berth "$berth_cmd")
 if command -v bwrap >/dev/null; then
     mkdir -p "$work/rootfs"
     tar -xf "$fixtures/rootfs.tar" -C "$work/rootfs" --no-same-owner 2>/dev/null || true
+    mkdir -p "$work/rootfs/proc" "$work/rootfs/dev"
     bwrap_cmd="bwrap --unshare-all --ro-bind $work/rootfs / --proc /proc --dev /dev /bin/true"
     if $bwrap_cmd; then
         commands+=(-n bwrap "$bwrap_cmd")
@@ -68,7 +69,10 @@ if command -v podman >/dev/null; then
 [storage]
 driver = "overlay"
 CONF
-    podman_base="podman --root $work/podman-root --runroot $work/podman-run --storage-driver overlay --runtime runc --cgroup-manager cgroupfs --events-backend file"
+    # runc as the issue asks, else crun (Debian installs crun with podman).
+    runtime=runc
+    command -v runc >/dev/null || runtime=crun
+    podman_base="podman --root $work/podman-root --runroot $work/podman-run --storage-driver overlay --runtime $runtime --cgroup-manager cgroupfs --events-backend file"
     if XDG_CONFIG_HOME=$work/podman-conf $podman_base load -q -i "$fixtures/busybox-oci.tar" >/dev/null 2>&1 ||
         XDG_CONFIG_HOME=$work/podman-conf $podman_base pull -q "oci:$fixtures/oci-gzip" >/dev/null 2>&1; then
         pimage=$(XDG_CONFIG_HOME=$work/podman-conf $podman_base images -q | head -1)

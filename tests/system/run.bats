@@ -298,3 +298,34 @@ pod_count() {
     berth_run -0 "$FIXTURES/busybox.aci" sh -c 'echo $AC_APP_NAME'
     [[ -n $output ]] || fail "AC_APP_NAME is empty"
 }
+
+# make_aci NAME MANIFEST-JSON: an ACI of the busybox tree with that manifest.
+make_aci() {
+    command -v actool >/dev/null || skip "needs actool (apt-get install appc-spec)"
+    local layout=$BATS_TEST_TMPDIR/$1-layout
+    mkdir -p "$layout/rootfs"
+    tar -xf "$FIXTURES/rootfs.tar" -C "$layout/rootfs" --no-same-owner 2>/dev/null || true
+    printf '%s\n' "$2" >"$layout/manifest"
+    actool build --overwrite --owner-root "$layout" "$BATS_TEST_TMPDIR/$1.aci" >/dev/null
+    echo "$BATS_TEST_TMPDIR/$1.aci"
+}
+
+@test "appc: event handlers around the app, an empty volume shared by two apps, path users" {
+    local manifest aci
+    manifest='{"acVersion":"0.8.11","acKind":"ImageManifest","name":"example.com/hooks",
+      "labels":[{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}],
+      "app":{"exec":["/bin/sh","-c","cat /db/pre > /db/main; id -u >> /db/main; pwd >> /db/main"],
+        "user":"33","group":"/srv/owned-by-33","workingDirectory":"/srv",
+        "eventHandlers":[{"name":"pre-start","exec":["/bin/sh","-c","echo pre > /db/pre"]},
+                         {"name":"post-stop","exec":["/bin/sh","-c","echo post >> /db/main; cat /db/main > /db/done"]}],
+        "mountPoints":[{"name":"db","path":"/db","readOnly":false}]}}'
+    aci=$(make_aci hooks "$manifest")
+    local side='{"acVersion":"0.8.11","acKind":"ImageManifest","name":"example.com/side",
+      "labels":[{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}],
+      "app":{"exec":["/bin/sh","-c","i=0; while [ ! -e /db/done ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; cat /db/done"],
+        "user":"0","group":"0","mountPoints":[{"name":"db","path":"/db","readOnly":false}]}}'
+    local sideaci
+    sideaci=$(make_aci side "$side")
+    berth_run -0 --volume db,kind=empty,mode=0777 "$aci" --- "$sideaci"
+    [[ $output == $'pre\n33\n/srv\npost' ]] || fail "unexpected: $output"
+}

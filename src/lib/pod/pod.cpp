@@ -62,6 +62,14 @@ PodInfo readInfo(const std::string& dir, const std::string& uuid)
 // own uid); anything made as another container id needs its user namespace.
 Result<void> removeDirectory(const std::string& path, const IdMap& map)
 {
+    // overlayfs leaves work/work with mode 000: ours, but unreadable until
+    // we give ourselves access back.
+    if (DIR* apps = ::opendir((path + "/apps").c_str())) {
+        while (dirent* e = ::readdir(apps))
+            if (e->d_name[0] != '.')
+                ::chmod((path + "/apps/" + e->d_name + "/work/work").c_str(), 0700);
+        ::closedir(apps);
+    }
     auto removed = removeTree(path);
     if (removed || !pathExists(path)) return ok();
     if (map.kind == IdMap::Kind::Identity || map.kind == IdMap::Kind::Single) return removed;

@@ -121,8 +121,8 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
             BERTH_TRY(AciImageManifest manifest, readAciManifest(store, image));
             out.spec = appSpecFromAciManifest(manifest);
         }
-        RenderOptions render;
-        render.idMap = map;
+        // Designated: a defaulted idMap would read /etc/subuid again.
+        RenderOptions render{.idMap = map};
         BERTH_TRY(out.lowerDirs,
                   prepareLayerTrees(store, image, render).context("image '" + app.image + "'"));
     }
@@ -165,7 +165,12 @@ Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
     }
     for (const auto& app : plan.apps)
         for (const auto& m : app.mounts)
-            if (m.ownerUid >= 0) BERTH_CHECK(makeDirectories(m.source, 0755));
+            if (m.ownerUid >= 0 && m.source.starts_with(plan.podDir + "/")) {
+                // The plan names the pod's run/ directory; it is still in
+                // prepare/ until it starts.
+                std::string source = layout.dir + m.source.substr(plan.podDir.size());
+                BERTH_CHECK(makeDirectories(source, 0755));
+            }
     return writeEtcFiles(layout, plan);
 }
 

@@ -1,6 +1,5 @@
 #include <berth/base/file.hpp>
 #include <berth/stage/user_namespace.hpp>
-
 #include <cerrno>
 #include <fcntl.h>
 #include <grp.h>
@@ -10,9 +9,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 std::vector<std::string> mapHelperArgv(const char* helper, pid_t pid,
                                        const std::vector<IdRange>& ranges)
@@ -43,18 +44,27 @@ Result<void> writeMaps(const IdMap& map, pid_t pid)
         BERTH_CHECK(writeProcFile(pid, "gid_map", IdMap::format(map.gids)));
         return ok();
     }
-    for (auto [helper, ranges] :
-         {std::pair{"newuidmap", &map.uids}, std::pair{"newgidmap", &map.gids}}) {
-        std::string output;
-        auto status = runProgram(mapHelperArgv(helper, pid, *ranges));
-        if (!status)
-            return std::move(status).error().addContext(
-                std::string("cannot run ") + helper + " (install the 'uidmap' package)");
+    // Both helpers at once: each is a setuid exec of a millisecond or two,
+    // and a warm `run` waits for them.
+    const char* helpers[] = {"newuidmap", "newgidmap"};
+    const std::vector<IdRange>* ranges[] = {&map.uids, &map.gids};
+    Result<ChildProcess> children[] = {
+        ChildProcess::exec(mapHelperArgv(helpers[0], pid, *ranges[0])),
+        ChildProcess::exec(mapHelperArgv(helpers[1], pid, *ranges[1]))};
+    for (int i = 0; i < 2; ++i) {
+        const char* helper = helpers[i];
+        if (!children[i])
+            return std::move(children[i])
+                .error()
+                .addContext(std::string("cannot run ") + helper +
+                            " (install the 'uidmap' package)");
+        auto status = children[i]->wait();
+        if (!status) return std::move(status).error().addContext(std::string("wait for ") + helper);
         if (*status != 0)
             return Error(std::string(helper) + " failed with status " + std::to_string(*status) +
                          " (check that it is setuid root or has file capabilities, and that "
-                         "/etc/sub" + (helper[3] == 'u' ? "uid" : "gid") +
-                         " grants these ranges)");
+                         "/etc/sub" +
+                         (helper[3] == 'u' ? "uid" : "gid") + " grants these ranges)");
     }
     return ok();
 }
@@ -64,14 +74,12 @@ Result<void> writeMaps(const IdMap& map, pid_t pid)
 Result<ChildProcess> spawnInUserNamespace(const IdMap& map, const std::function<int()>& body,
                                           unsigned long extraCloneFlags)
 {
-    if (map.kind == IdMap::Kind::Identity)
-        return ChildProcess::run(body, extraCloneFlags);
+    if (map.kind == IdMap::Kind::Identity) return ChildProcess::run(body, extraCloneFlags);
 
     // The child waits on `go` until its maps are written: before that it has
     // no ids inside and cannot act as root.
     int goPipe[2];
-    if (::pipe2(goPipe, O_CLOEXEC) < 0)
-        return Error::fromErrno("pipe");
+    if (::pipe2(goPipe, O_CLOEXEC) < 0) return Error::fromErrno("pipe");
     UniqueFd goRead(goPipe[0]);
     UniqueFd goWrite(goPipe[1]);
     int readFd = goRead.get();
@@ -85,14 +93,11 @@ Result<ChildProcess> spawnInUserNamespace(const IdMap& map, const std::function<
                 n = ::read(readFd, &verdict, 1);
             } while (n < 0 && errno == EINTR);
             ::close(readFd);
-            if (n != 1 || verdict != 'g')
-                return 125;
+            if (n != 1 || verdict != 'g') return 125;
             // Become container root; the kernel has already given us full
             // capabilities in the new namespace.
-            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
-                return 125;
-            if (map.kind != IdMap::Kind::Single)
-                ::setgroups(0, nullptr);
+            if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return 125;
+            if (map.kind != IdMap::Kind::Single) ::setgroups(0, nullptr);
             return body();
         },
         CLONE_NEWUSER | extraCloneFlags);
@@ -100,8 +105,7 @@ Result<ChildProcess> spawnInUserNamespace(const IdMap& map, const std::function<
         Error error = std::move(child).error();
         if (error.errnum() == EPERM || error.errnum() == ENOSPC || error.errnum() == EINVAL) {
             auto why = checkUserNamespaceSupport(map);
-            if (!why)
-                return std::move(why).error();
+            if (!why) return std::move(why).error();
         }
         return std::move(error).addContext("create user namespace");
     }
@@ -126,8 +130,7 @@ Result<int> runInUserNamespace(const IdMap& map, const std::function<int()>& bod
 
 Result<void> checkUserNamespaceSupport(const IdMap& map)
 {
-    if (map.kind == IdMap::Kind::Identity)
-        return ok();
+    if (map.kind == IdMap::Kind::Identity) return ok();
     if (auto max = readFile("/proc/sys/user/max_user_namespaces"); max && std::stol(*max) == 0)
         return Error("user namespaces are disabled: /proc/sys/user/max_user_namespaces is 0 "
                      "(ask an administrator to run 'sysctl user.max_user_namespaces=15000')");
@@ -146,7 +149,8 @@ Result<void> checkUserNamespaceSupport(const IdMap& map)
             struct stat st;
             if (::stat(helper, &st) < 0)
                 return Error(std::string(helper) + " is missing (install the 'uidmap' package)");
-            if (!(st.st_mode & S_ISUID) && ::getxattr(helper, "security.capability", nullptr, 0) <= 0)
+            if (!(st.st_mode & S_ISUID) &&
+                ::getxattr(helper, "security.capability", nullptr, 0) <= 0)
                 return Error(std::string(helper) +
                              " is neither setuid root nor has file capabilities (reinstall the "
                              "'uidmap' package)");

@@ -1,0 +1,216 @@
+#include <algorithm>
+#include <berth/run/plan_builder.hpp>
+#include <doctest/doctest.h>
+#include <sched.h>
+
+using namespace berth;
+
+namespace
+{
+
+PlanContext context()
+{
+    PlanContext c;
+    c.uuid = "0123abcd-4567-4890-a123-456789abcdef";
+    c.podDir = "/store/pods/run/0123abcd-4567-4890-a123-456789abcdef";
+    c.idMap.kind = IdMap::Kind::Subordinate;
+    c.idMap.uids = {{0, 1000, 1}, {1, 100000, 65536}};
+    c.idMap.gids = {{0, 1000, 1}, {1, 100000, 65536}};
+    c.lookup = [](const std::string& key) -> std::optional<std::string> {
+        if (key == "CALLER") return std::string("from caller");
+        return std::nullopt;
+    };
+    return c;
+}
+
+ResolvedApp image()
+{
+    ResolvedApp app;
+    app.spec.name = "busybox";
+    app.spec.entrypoint = {};
+    app.spec.cmd = {"sh"};
+    app.spec.env = {{"PATH", "/bin"}, {"IMAGE", "image"}, {"OVERRIDE", "image"}};
+    app.lowerDirs = {"/store/trees/a"};
+    app.passwdText = "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33::/var/www:/bin/sh\n";
+    app.groupText = "root:x:0:\n";
+    return app;
+}
+
+RunOptions options(std::vector<std::string> command = {})
+{
+    RunOptions o;
+    AppOptions a;
+    a.image = "busybox";
+    a.command = std::move(command);
+    o.apps.push_back(a);
+    return o;
+}
+
+std::string envValue(const AppPlan& app, const std::string& key)
+{
+    for (const auto& e : app.env)
+        if (e.starts_with(key + "=")) return e.substr(key.size() + 1);
+    return "<unset>";
+}
+
+bool hasMount(const AppPlan& app, const std::string& destination)
+{
+    return std::any_of(app.mounts.begin(), app.mounts.end(),
+                       [&](const MountOp& m) { return m.destination == destination; });
+}
+
+} // namespace
+
+TEST_CASE("environment precedence: image, then env files, then -e; berth's defaults last")
+{
+    RunOptions o = options();
+    o.apps[0].envFiles = {"file"};
+    o.apps[0].env = {"OVERRIDE=cli", "CALLER", "SPACES=a b  c"};
+    ResolvedApp app = image();
+    app.envFileTexts = {"OVERRIDE=file\nFILE=file\n"};
+    auto plan = buildPodPlan(o, {app}, context());
+    REQUIRE(plan);
+    const AppPlan& a = plan->apps[0];
+    CHECK(envValue(a, "IMAGE") == "image");
+    CHECK(envValue(a, "FILE") == "file");
+    CHECK(envValue(a, "OVERRIDE") == "cli");
+    CHECK(envValue(a, "CALLER") == "from caller");
+    CHECK(envValue(a, "SPACES") == "a b  c");
+    CHECK(envValue(a, "container") == "berth");
+    CHECK(envValue(a, "PATH") == "/bin");
+    CHECK(envValue(a, "HOME") == "/root");
+    CHECK(envValue(a, "TERM") == "<unset>");
+}
+
+TEST_CASE("PATH gets a default, HOME follows the user, TERM comes with -t")
+{
+    RunOptions o = options();
+    o.tty = true;
+    o.apps[0].user = "www";
+    ResolvedApp app = image();
+    app.spec.env.clear();
+    auto plan = buildPodPlan(o, {app}, context());
+    REQUIRE(plan);
+    CHECK(envValue(plan->apps[0], "PATH") == kDefaultPath);
+    CHECK(envValue(plan->apps[0], "HOME") == "/var/www");
+    CHECK(envValue(plan->apps[0], "TERM") == "xterm");
+    CHECK(plan->apps[0].uid == 33);
+}
+
+TEST_CASE("the command replaces Cmd and keeps the entrypoint")
+{
+    ResolvedApp app = image();
+    app.spec.entrypoint = {"/entry"};
+    auto plan = buildPodPlan(options({"echo", "hi"}), {app}, context());
+    REQUIRE(plan);
+    CHECK(plan->apps[0].argv == std::vector<std::string>{"/entry", "echo", "hi"});
+    auto defaults = buildPodPlan(options(), {app}, context());
+    CHECK(defaults->apps[0].argv == std::vector<std::string>{"/entry", "sh"});
+}
+
+TEST_CASE("an ACI's exec is replaced by the command, and AC_APP_NAME is set")
+{
+    ResolvedApp app = image();
+    app.format = ImageFormat::Aci;
+    app.spec.entrypoint = {"/bin/httpd"};
+    app.spec.cmd.clear();
+    auto plan = buildPodPlan(options({"/bin/true"}), {app}, context());
+    REQUIRE(plan);
+    CHECK(plan->apps[0].argv == std::vector<std::string>{"/bin/true"});
+    CHECK(envValue(plan->apps[0], "AC_APP_NAME") == "busybox");
+}
+
+TEST_CASE("no command at all is an error")
+{
+    ResolvedApp app = image();
+    app.spec.cmd.clear();
+    CHECK(!buildPodPlan(options(), {app}, context()));
+}
+
+TEST_CASE("mounts: base set, masks, /proc/sys read-only, user volumes; --privileged lifts masks")
+{
+    RunOptions o = options();
+    o.volumes = {"/srv:/data:ro"};
+    auto plan = buildPodPlan(o, {image()}, context());
+    REQUIRE(plan);
+    const AppPlan& a = plan->apps[0];
+    for (const char* path : {"/proc", "/dev", "/dev/null", "/dev/pts", "/dev/shm", "/sys",
+                             "/etc/hosts", "/etc/resolv.conf", "/etc/hostname", "/proc/kcore",
+                             "/sys/firmware", "/proc/sys", "/data"})
+        CHECK_MESSAGE(hasMount(a, path), path);
+    CHECK(a.noNewPrivileges);
+    CHECK(a.seccomp);
+
+    o.privileged = true;
+    auto privileged = buildPodPlan(o, {image()}, context());
+    REQUIRE(privileged);
+    CHECK(!hasMount(privileged->apps[0], "/proc/kcore"));
+    CHECK(!privileged->apps[0].seccomp);
+}
+
+TEST_CASE("--read-only adds tmpfs on /tmp, /var/tmp, /run unless told not to")
+{
+    RunOptions o = options();
+    o.readOnly = true;
+    auto plan = buildPodPlan(o, {image()}, context());
+    REQUIRE(plan);
+    CHECK(plan->apps[0].rootfs.readOnly);
+    CHECK(hasMount(plan->apps[0], "/tmp"));
+    CHECK(hasMount(plan->apps[0], "/var/tmp"));
+    CHECK(hasMount(plan->apps[0], "/run"));
+    o.readOnlyTmpfs = false;
+    auto bare = buildPodPlan(o, {image()}, context());
+    CHECK(!hasMount(bare->apps[0], "/tmp"));
+}
+
+TEST_CASE("a duplicate volume destination fails the plan")
+{
+    RunOptions o = options();
+    o.volumes = {"/a:/data"};
+    o.tmpfs = {"/data"};
+    auto plan = buildPodPlan(o, {image()}, context());
+    REQUIRE(!plan);
+    CHECK(plan.error().message().find("duplicate mount destination '/data'") != std::string::npos);
+}
+
+TEST_CASE("appc volumes fill the image's mount points by name")
+{
+    RunOptions o = options();
+    o.appcVolumes = {"data,kind=host,source=/srv", "scratch,kind=empty,uid=33"};
+    ResolvedApp app = image();
+    app.spec.mountPoints = {{"data", "/var/data", false}, {"scratch", "/scratch", true}};
+    auto plan = buildPodPlan(o, {app}, context());
+    REQUIRE(plan);
+    auto it = std::find_if(plan->apps[0].mounts.begin(), plan->apps[0].mounts.end(),
+                           [](const MountOp& m) { return m.destination == "/scratch"; });
+    REQUIRE(it != plan->apps[0].mounts.end());
+    CHECK(it->readOnly);
+    CHECK(it->ownerUid == 33);
+    CHECK(it->source == context().podDir + "/volumes/scratch");
+    CHECK(hasMount(plan->apps[0], "/var/data"));
+}
+
+TEST_CASE("two apps: distinct names, stdin and tty only for the first")
+{
+    RunOptions o = options();
+    o.interactive = true;
+    o.apps.push_back(o.apps[0]);
+    auto plan = buildPodPlan(o, {image(), image()}, context());
+    REQUIRE(plan);
+    REQUIRE(plan->apps.size() == 2);
+    CHECK(plan->apps[0].name != plan->apps[1].name);
+    CHECK(plan->apps[0].stdinAttached);
+    CHECK(!plan->apps[1].stdinAttached);
+    CHECK(plan->apps[1].rootfs.upperDir != plan->apps[0].rootfs.upperDir);
+}
+
+TEST_CASE("hostname defaults to the UUID's first 12 hex digits; net namespace unless host")
+{
+    auto plan = buildPodPlan(options(), {image()}, context());
+    REQUIRE(plan);
+    CHECK(plan->hostname == "0123abcd4567");
+    CHECK((podCloneFlags(*plan) & CLONE_NEWNET) != 0);
+    RunOptions host = options();
+    host.network = NetworkMode::Host;
+    CHECK((podCloneFlags(*buildPodPlan(host, {image()}, context())) & CLONE_NEWNET) == 0);
+}
