@@ -6,7 +6,7 @@
 # prefix; expired; revoked; key removed after the fetch. Skips, saying so,
 # while fetch does not check signatures yet.
 # requires: gpg jq
-# shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+# shellcheck disable=SC2154,SC2030,SC2031 # bats sets status/output/stderr; each @test is a subshell
 
 load helpers
 
