@@ -2,6 +2,7 @@
 
 #include <berth/base/result.hpp>
 #include <berth/store/digest.hpp>
+#include <berth/trust/containers_policy.hpp>
 #include <berth/trust/keyring.hpp>
 #include <berth/trust/trust_verdict.hpp>
 #include <string>
@@ -19,6 +20,9 @@ namespace berth
 struct TrustOptions {
     KeyringPaths keyrings = KeyringPaths::defaults();
     std::string scratchDir; // empty: $TMPDIR, else /tmp
+    // OCI only: signedBy keys of this containers policy.json add trust for
+    // their scope (see containersPolicyKeys). Empty: none read.
+    std::string containersPolicy = defaultContainersPolicyFile();
 };
 
 // appc: checks the detached signature (`.aci.asc`) over the ACI's bytes as

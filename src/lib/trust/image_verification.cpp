@@ -145,21 +145,26 @@ Result<TrustVerdict> verifyOciSimpleSigning(const std::string& reference,
 {
     BERTH_TRY(SignedIdentity image, parseSignedIdentity(reference));
     if (signatures.empty()) return TrustVerdict::reject(Status::Unsigned, "", "");
+    std::vector<KeyMaterial> policyKeys;
+    if (!options.containersPolicy.empty()) {
+        BERTH_TRY(policyKeys, containersPolicyKeys(options.containersPolicy, image.repository,
+                                                   options.scratchDir));
+    }
+    auto attempt = [&](const std::vector<KeyMaterial>& trusted) -> Result<TrustVerdict> {
+        std::vector<KeyMaterial> keys = trusted;
+        keys.insert(keys.end(), policyKeys.begin(), policyKeys.end());
+        std::optional<TrustVerdict> worst;
+        for (const auto& signature : signatures) {
+            BERTH_TRY(
+                TrustVerdict verdict,
+                checkSimpleSignature(signature, keys, image, manifestDigest, options.scratchDir));
+            if (verdict.ok()) return verdict;
+            if (!worst || rank(verdict.status) > rank(worst->status)) worst = verdict;
+        }
+        return *worst;
+    };
     Keyring keyring(options.keyrings);
-    return verifyWithKeyring(keyring, image.repository,
-                             [&](const std::vector<KeyMaterial>& keys) -> Result<TrustVerdict> {
-                                 std::optional<TrustVerdict> worst;
-                                 for (const auto& signature : signatures) {
-                                     BERTH_TRY(TrustVerdict verdict,
-                                               checkSimpleSignature(signature, keys, image,
-                                                                    manifestDigest,
-                                                                    options.scratchDir));
-                                     if (verdict.ok()) return verdict;
-                                     if (!worst || rank(verdict.status) > rank(worst->status))
-                                         worst = verdict;
-                                 }
-                                 return *worst;
-                             });
+    return verifyWithKeyring(keyring, image.repository, attempt);
 }
 
 Result<void> checkStillTrusted(const std::string& imageName, const std::string& fingerprint,

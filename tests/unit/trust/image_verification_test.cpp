@@ -24,6 +24,7 @@ struct Fixture {
     {
         options.keyrings = {dir + "/vendor", dir + "/system", dir + "/user"};
         options.scratchDir = keys.tempDir("scratch");
+        options.containersPolicy = dir + "/no-policy.json"; // not the machine's
         keyring = Keyring(options.keyrings);
         REQUIRE(writeFileAtomic(aciPath, aci));
     }
@@ -213,4 +214,33 @@ TEST_CASE("ACI: the signer is known from the signature alone, before any downloa
     CHECK(precheck("example.com/other", "good").status == Status::WrongPrefix);
     CHECK(precheck("example.com/app", "revoked").status == Status::KeyRevoked);
     CHECK(precheckAciSigner("example.com/app", "junk", f.options)->status == Status::BadSignature);
+}
+
+TEST_CASE("OCI: a containers policy.json signedBy key adds trust for its scope only")
+{
+    Fixture f;
+    Digest manifest = digestOf("manifest");
+    std::string ref = "127.0.0.1:5000/team/app:v1";
+    std::string signature = f.simpleSignature("other", manifest, ref);
+    CHECK(f.ociVerdict(ref, manifest, {signature}).status == Status::UntrustedKey);
+
+    REQUIRE(writeFileAtomic(f.dir + "/other.asc", f.keys.armored("other")));
+    f.options.containersPolicy = f.dir + "/policy.json";
+    REQUIRE(writeFileAtomic(f.options.containersPolicy, R"({
+        "default": [{"type": "insecureAcceptAnything"}],
+        "transports": {"docker": {
+            "127.0.0.1:5000/team": [{"type": "signedBy", "keyType": "GPGKeys",
+                                     "keyPath": ")" + f.dir +
+                                                            R"(/other.asc"}],
+            "127.0.0.1:5000/team/special": [{"type": "insecureAcceptAnything"}]
+        }}})"));
+    TrustVerdict verdict = f.ociVerdict(ref, manifest, {signature});
+    CHECK(verdict.ok());
+    CHECK(verdict.fingerprint == f.keys.fingerprint("other"));
+
+    // insecureAcceptAnything lowers nothing, and another scope gets no keys.
+    CHECK(f.ociVerdict("127.0.0.1:5000/team/special:v1", manifest, {}).status == Status::Unsigned);
+    std::string elsewhere = "127.0.0.1:5000/other/app:v1";
+    CHECK_FALSE(
+        f.ociVerdict(elsewhere, manifest, {f.simpleSignature("other", manifest, elsewhere)}).ok());
 }
