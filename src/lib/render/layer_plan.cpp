@@ -57,7 +57,7 @@ Result<void> addAci(Store& store, const ImageRecord& image, bool dependencies, i
     const LayerRecord& layer = image.layers.front();
     PlannedLayer planned{layer.blob, {}};
     planned.source.label =
-        "image '" + shownName(image) + "' (" + layer.diffId.appcStr().substr(0, 19) + ")";
+        "ACI '" + shownName(image) + "' (" + layer.diffId.appcStr().substr(0, 19) + ")";
     planned.source.expect.blob = layer.blob;
     planned.source.expect.diffId = layer.diffId;
     planned.source.aci = true;
@@ -76,9 +76,8 @@ Result<std::vector<PlannedLayer>> planLayers(Store& store, const ImageRecord& im
         for (size_t i = 0; i < n; ++i) {
             const LayerRecord& layer = image.layers[i];
             PlannedLayer planned{layer.blob, {}};
-            planned.source.label = "image '" + shownName(image) + "' layer " +
-                                   std::to_string(i + 1) + "/" + std::to_string(n) + " (" +
-                                   shortDigest(layer.blob) + ")";
+            planned.source.label = "layer " + std::to_string(i + 1) + "/" + std::to_string(n) +
+                                   " (" + shortDigest(layer.blob) + ")";
             planned.source.expect.blob = layer.blob;
             planned.source.expect.diffId = layer.diffId;
             out.push_back(std::move(planned));

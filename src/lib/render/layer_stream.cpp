@@ -180,43 +180,50 @@ struct LayerStream::State {
                 }
             }
             BERTH_CHECK(refill());
-            if (available() == 0)
+            // At the end of input the decoder may still hold output it had
+            // no room for: it is asked once more with no input.
+            bool atEnd = available() == 0 && inEof;
+            BERTH_TRY(produced, decode());
+            if (produced == 0 && !frameDone && atEnd)
                 return Error(streamCompressionName(compression) +
                              " stream is truncated (ends before its last block)");
-            if (compression == StreamCompression::Zstd) {
-                ZSTD_inBuffer input{in.data() + inPos, available(), 0};
-                ZSTD_outBuffer output{out.data(), out.size(), 0};
-                size_t r = ZSTD_decompressStream(zstd, &output, &input);
-                if (ZSTD_isError(r)) return Error(std::string("zstd: ") + ZSTD_getErrorName(r));
-                inPos += input.pos;
-                produced = output.pos;
-                if (r == 0) frameDone = true;
-                continue;
-            }
-#if HAVE_ISAL
-            isal->next_in = in.data() + inPos;
-            isal->avail_in = static_cast<uint32_t>(available());
-            isal->next_out = out.data();
-            isal->avail_out = static_cast<uint32_t>(out.size());
-            int r = isal_inflate(isal.get());
-            if (r < 0) return Error(std::string("gzip: ") + isalErrorName(r));
-            inPos = inLen - isal->avail_in;
-            produced = out.size() - isal->avail_out;
-            if (isal->block_state == ISAL_BLOCK_FINISH) frameDone = true;
-#else
-            zlib->next_in = in.data() + inPos;
-            zlib->avail_in = static_cast<uInt>(available());
-            zlib->next_out = out.data();
-            zlib->avail_out = static_cast<uInt>(out.size());
-            int r = inflate(zlib.get(), Z_NO_FLUSH);
-            if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
-                return Error(std::string("gzip: ") + (zlib->msg ? zlib->msg : "corrupt data"));
-            inPos = inLen - zlib->avail_in;
-            produced = out.size() - zlib->avail_out;
-            if (r == Z_STREAM_END) frameDone = true;
-#endif
         }
         return produced;
+    }
+
+    Result<size_t> decode()
+    {
+        if (compression == StreamCompression::Zstd) {
+            ZSTD_inBuffer input{in.data() + inPos, available(), 0};
+            ZSTD_outBuffer output{out.data(), out.size(), 0};
+            size_t r = ZSTD_decompressStream(zstd, &output, &input);
+            if (ZSTD_isError(r)) return Error(std::string("zstd: ") + ZSTD_getErrorName(r));
+            inPos += input.pos;
+            if (r == 0) frameDone = true;
+            return output.pos;
+        }
+#if HAVE_ISAL
+        isal->next_in = in.data() + inPos;
+        isal->avail_in = static_cast<uint32_t>(available());
+        isal->next_out = out.data();
+        isal->avail_out = static_cast<uint32_t>(out.size());
+        int r = isal_inflate(isal.get());
+        if (r < 0) return Error(std::string("gzip: ") + isalErrorName(r));
+        inPos = inLen - isal->avail_in;
+        if (isal->block_state == ISAL_BLOCK_FINISH) frameDone = true;
+        return out.size() - isal->avail_out;
+#else
+        zlib->next_in = in.data() + inPos;
+        zlib->avail_in = static_cast<uInt>(available());
+        zlib->next_out = out.data();
+        zlib->avail_out = static_cast<uInt>(out.size());
+        int r = inflate(zlib.get(), Z_NO_FLUSH);
+        if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
+            return Error(std::string("gzip: ") + (zlib->msg ? zlib->msg : "corrupt data"));
+        inPos = inLen - zlib->avail_in;
+        if (r == Z_STREAM_END) frameDone = true;
+        return out.size() - zlib->avail_out;
+#endif
     }
 };
 

@@ -59,9 +59,9 @@ Error resolveError(const std::string& path, int err)
 {
     switch (err) {
     case EXDEV:
-        return Error("'" + path + "' leads out of the tree through a symlink (refused)", EXDEV);
+        return Error("'" + path + "' leads out of the tree through a symlink (refused)");
     case ELOOP:
-        return Error("'" + path + "' has too many levels of symlinks (refused)", ELOOP);
+        return Error("'" + path + "' has too many levels of symlinks (refused)");
     case ENOTDIR:
         return Error("'" + path + "' has a component that is not a directory", ENOTDIR);
     default:

@@ -66,7 +66,7 @@ TEST_CASE("the hostile corpus is refused and touches nothing outside")
             CHECK(message.find('\n') == std::string::npos);
             CHECK_FALSE(exists(dest));
         } else {
-            REQUIRE_MESSAGE(r, r.error().message());
+            if (!r) FAIL(r.error().message());
             if (!realRoot) CHECK_FALSE(exists(dest + "/" + c.absent));
         }
         CHECK(listDir(sentinel) == std::set<std::string>{"secret"});

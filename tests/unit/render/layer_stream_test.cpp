@@ -126,3 +126,14 @@ TEST_CASE("the uncompressed size limit stops a decompression bomb")
     REQUIRE_FALSE(out);
     CHECK(out.error().message().find("larger than the limit") != std::string::npos);
 }
+
+TEST_CASE("output the decoder holds back at the end of input is still delivered")
+{
+    // 16 MiB of zeros compress to a few KiB: all input is read long before
+    // the last output is handed out.
+    std::string tar = TarBuilder().file("zeros", std::string(16 << 20, '\0')).finish();
+    for (const auto& blob : {fixtures::gzipBytes(tar), fixtures::zstdBytes(tar)}) {
+        auto out = readAllOf(blob, expectFor(blob, tar));
+        REQUIRE_MESSAGE(out, out.error().message());
+    }
+}

@@ -76,7 +76,7 @@ TEST_CASE("files get their container owners through the id map")
     }
     StoreFixture f;
     ImageRecord image = putOciImage(*f.store, {TarBuilder()
-                                                   .dir("var/www", 0750, {33, 33})
+                                                   .dir("var/www", 0755, {33, 33})
                                                    .file("var/www/index.html", "hi", 0640, {33, 33})
                                                    .file("setuid", "x", 04755, {0, 0})
                                                    .finish()});

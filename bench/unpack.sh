@@ -1,0 +1,132 @@
+#!/bin/sh
+# bench/unpack.sh — how fast berth turns a large OCI layout into a root
+# filesystem, next to umoci (not a test; prints numbers and a ratio).
+#
+#   sudo bench/unpack.sh            # builds the image once, then times
+#
+# Once, as root (debootstrap needs it), it builds a Debian 12 minbase
+# (~200 MB) with debootstrap from the mirror apt is configured with, and packs
+# it as an OCI layout with one gzip layer, cached in
+# ${BENCH_CACHE:-/var/tmp/berth-bench}. Then, in the same run, it times:
+#   berth: `berth fetch oci:LAYOUT:latest` + `berth image render ID DIR`
+#   umoci: `umoci unpack --rootless --image LAYOUT:latest BUNDLE`
+#   core:  render-extract-layer (the render engine on the layer blob alone,
+#          digest and diffId verified), when the CLI commands are missing
+# with hyperfine when installed (else a loop with `date`), and prints
+# umoci time / berth time.
+#
+# Environment: BERTH (the berth binary), BUILD (meson build dir, default
+# build), BENCH_CACHE, BENCH_RUNS (default 5), MIRROR (default: apt's).
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$here/build}
+BERTH=${BERTH:-$BUILD/src/cli/berth}
+CORE=${CORE:-$BUILD/tests/unit/render/render-extract-layer}
+CACHE=${BENCH_CACHE:-/var/tmp/berth-bench}
+RUNS=${BENCH_RUNS:-5}
+layout=$CACHE/debian12-minbase-oci
+
+say() { printf 'unpack.sh: %s\n' "$*" >&2; }
+
+apt_mirror() {
+    if [ -n "${MIRROR:-}" ]; then echo "$MIRROR"; return; fi
+    m=$(sed -n 's/^URIs: *\([^ ]*debian\/*\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+    [ -n "$m" ] || m=$(awk '$1 == "deb" && $3 ~ /bookworm$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+    echo "${m:-http://deb.debian.org/debian}"
+}
+
+build_layout() {
+    [ -f "$layout/index.json" ] && return
+    [ "$(id -u)" = 0 ] || { say "the first run builds the image with debootstrap: run it as root"; exit 1; }
+    mkdir -p "$CACHE"
+    rootfs=$CACHE/rootfs
+    if [ ! -x "$rootfs/bin/sh" ]; then
+        rm -rf "$rootfs"
+        say "debootstrap --variant=minbase bookworm from $(apt_mirror) (a few minutes)"
+        debootstrap --variant=minbase bookworm "$rootfs" "$(apt_mirror)" >"$CACHE/debootstrap.log" 2>&1 ||
+            { say "debootstrap failed, see $CACHE/debootstrap.log"; exit 1; }
+        rm -rf "$rootfs/var/cache/apt/archives/"*.deb
+    fi
+    tmp=$layout.tmp
+    rm -rf "$tmp"
+    mkdir -p "$tmp/blobs/sha256"
+    say "packing the OCI layout"
+    tar --numeric-owner --xattrs --sort=name -C "$rootfs" -cf "$tmp/layer.tar" .
+    diff_id=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
+    gzip -6 -n -c "$tmp/layer.tar" >"$tmp/layer.tar.gz"
+    rm "$tmp/layer.tar"
+    layer=$(sha256sum "$tmp/layer.tar.gz" | cut -d' ' -f1)
+    layer_size=$(stat -c %s "$tmp/layer.tar.gz")
+    mv "$tmp/layer.tar.gz" "$tmp/blobs/sha256/$layer"
+    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/bash"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$diff_id" >"$tmp/config.json"
+    config=$(sha256sum "$tmp/config.json" | cut -d' ' -f1)
+    config_size=$(stat -c %s "$tmp/config.json")
+    mv "$tmp/config.json" "$tmp/blobs/sha256/$config"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+        "$config" "$config_size" "$layer" "$layer_size" >"$tmp/manifest.json"
+    manifest=$(sha256sum "$tmp/manifest.json" | cut -d' ' -f1)
+    manifest_size=$(stat -c %s "$tmp/manifest.json")
+    mv "$tmp/manifest.json" "$tmp/blobs/sha256/$manifest"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
+        "$manifest" "$manifest_size" >"$tmp/index.json"
+    printf '{"imageLayoutVersion":"1.0.0"}' >"$tmp/oci-layout"
+    chmod -R a+rX "$tmp"
+    mv "$tmp" "$layout"
+}
+
+# The mean seconds of a command, with a cleanup before every run.
+time_it() { # name prepare command
+    name=$1 prepare=$2 command=$3
+    if command -v hyperfine >/dev/null; then
+        hyperfine --runs "$RUNS" --warmup 1 --prepare "$prepare" --export-json "$work/$name.json" \
+            --command-name "$name" "$command" >&2
+        python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/$name.json"
+    else
+        total=0
+        i=0
+        while [ $i -lt "$RUNS" ]; do
+            sh -c "$prepare"
+            start=$(date +%s.%N)
+            sh -c "$command" >/dev/null
+            end=$(date +%s.%N)
+            total=$(echo "$total + $end - $start" | bc -l)
+            i=$((i + 1))
+        done
+        echo "$total / $RUNS" | bc -l
+    fi
+}
+
+build_layout
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/berth-unpack-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+layer_blob=$(python3 -c 'import json,sys; d=sys.argv[1]; m=json.load(open(d+"/index.json"))["manifests"][0]["digest"].split(":")[1]; print(json.load(open(d+"/blobs/sha256/"+m))["layers"][0]["digest"])' "$layout")
+diff_id=$(python3 -c 'import json,sys; d=sys.argv[1]; m=json.load(open(d+"/index.json"))["manifests"][0]["digest"].split(":")[1]; c=json.load(open(d+"/blobs/sha256/"+m))["config"]["digest"].split(":")[1]; print(json.load(open(d+"/blobs/sha256/"+c))["rootfs"]["diff_ids"][0])' "$layout")
+say "layer $layer_blob ($(du -h "$layout/blobs/sha256/${layer_blob#sha256:}" | cut -f1) gzip)"
+cat "$layout/blobs/sha256/"* >/dev/null # warm the page cache for everyone
+
+umoci=$(time_it umoci "rm -rf $work/bundle" "umoci unpack --rootless --image $layout:latest $work/bundle")
+
+berth=
+if [ -x "$BERTH" ] && "$BERTH" image render --help >/dev/null 2>&1; then
+    berth=$(time_it berth "rm -rf $work/store $work/rootfs" \
+        "id=\$($BERTH --root $work/store --quiet --insecure-options=image fetch oci:$layout:latest) && $BERTH --root $work/store image render \"\$id\" $work/rootfs")
+else
+    say "no 'berth image render' in $BERTH yet: timing the render engine alone"
+fi
+core=
+if [ -x "$CORE" ]; then
+    core=$(time_it core "rm -rf $work/core" \
+        "$CORE $layout/blobs/sha256/${layer_blob#sha256:} $work/core $layer_blob $diff_id")
+fi
+
+printf '\n%-36s %8.3f s\n' "umoci unpack --rootless" "$umoci"
+if [ -n "$berth" ]; then
+    printf '%-36s %8.3f s   umoci/berth = %.2fx\n' "berth fetch + image render" "$berth" \
+        "$(echo "$umoci / $berth" | bc -l)"
+fi
+if [ -n "$core" ]; then
+    printf '%-36s %8.3f s   umoci/core  = %.2fx\n' "render engine (one layer, verified)" "$core" \
+        "$(echo "$umoci / $core" | bc -l)"
+fi
