@@ -12,6 +12,7 @@
 #include <berth/image/oci_platform.hpp>
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 namespace berth
 {
@@ -29,9 +30,18 @@ std::string layoutBlobPath(const Digest& digest)
 
 Result<UniqueFd> openLayoutBlob(int layoutFd, const OciDescriptor& d, const std::string& layout)
 {
-    auto fd = openAt(layoutFd, layoutBlobPath(d.digest), O_RDONLY | O_CLOEXEC);
+    // A layout may come from anywhere: its blobs must be plain files, not
+    // symlinks, FIFOs or devices that would block or never end.
+    auto fd =
+        openAt(layoutFd, layoutBlobPath(d.digest), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (!fd && fd.error().errnum() == ENOENT)
         return Error("missing blob " + d.digest.str() + " in layout '" + layout + "'");
+    if (!fd) return fd;
+    struct stat st;
+    if (::fstat(fd->get(), &st) < 0) return Error::fromErrno("stat blob " + d.digest.str());
+    if (!S_ISREG(st.st_mode))
+        return Error("blob " + d.digest.str() + " in layout '" + layout +
+                     "' is not a regular file");
     return fd;
 }
 
