@@ -26,8 +26,7 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
 {
     berth::FetchOptions remote;
     auto policy = parsePullPolicy(pull);
-    if (!policy)
-        return fail(policy.error());
+    if (!policy) return fail(policy.error());
     remote.pull = *policy;
     remote.allowUnsigned = context.insecure.image;
     remote.insecureTls = context.insecure.tls;
@@ -37,8 +36,7 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
     remote.os = import.os;
     remote.architecture = import.architecture;
     auto record = fetchRemoteImage(store, reference, remote);
-    if (!record)
-        return fail(record.error());
+    if (!record) return fail(record.error());
     fmt::print("{}\n", record->id);
     std::fflush(stdout);
     return 0;
@@ -87,9 +85,10 @@ void addFetchCommand(CLI::App& app, Context& context, Action& action)
 {
     auto options = std::make_shared<FetchOptions>();
     auto* cmd = app.add_subcommand(
-        "fetch", "Fetch or import images into the store and print their IDs "
-                 "(docker://HOST/REPO[:TAG|@DIGEST], https://…/NAME.aci, example.com/app[:VERSION], "
-                 "oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, FILE.aci)");
+        "fetch",
+        "Fetch or import images into the store and print their IDs "
+        "(docker://HOST/REPO[:TAG|@DIGEST], https://…/NAME.aci, example.com/app[:VERSION], "
+        "oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, FILE.aci)");
     cmd->add_option("IMAGE", options->images, "Image references")->required();
     cmd->add_option("--pull", options->pull,
                     "When to use the network: never, new (only what is missing), update")

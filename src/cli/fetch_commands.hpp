@@ -2,7 +2,8 @@
 
 #include "command.hpp"
 
-namespace berth::cli {
+namespace berth::cli
+{
 
 // Registry credentials, written in the auth.json format Podman and Docker
 // share (src/cli/login.cpp, logout.cpp).

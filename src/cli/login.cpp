@@ -1,19 +1,19 @@
 #include "fetch_commands.hpp"
 
 #include <berth/fetch/registry_login.hpp>
-
-#include <fmt/format.h>
-
 #include <cstdio>
+#include <fmt/format.h>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <termios.h>
 #include <unistd.h>
 
-namespace berth::cli {
+namespace berth::cli
+{
 
-namespace {
+namespace
+{
 
 struct LoginOptions {
     std::string registry;
@@ -55,13 +55,11 @@ int login(Context& context, LoginOptions options)
             options.password.pop_back();
     }
     if (options.username.empty()) {
-        if (!tty || options.passwordStdin)
-            return fail("login: no username; pass --username");
+        if (!tty || options.passwordStdin) return fail("login: no username; pass --username");
         options.username = prompt("Username: ", false);
     }
     if (options.password.empty() && !options.passwordStdin) {
-        if (!tty)
-            return fail("login: no password; pass --password-stdin");
+        if (!tty) return fail("login: no password; pass --password-stdin");
         options.password = prompt("Password: ", true);
     }
     FetchOptions fetch;
@@ -69,10 +67,8 @@ int login(Context& context, LoginOptions options)
     fetch.allowHttp = context.insecure.http;
     fetch.authFile = options.authFile;
     auto file = loginToRegistry(options.registry, options.username, options.password, fetch);
-    if (!file)
-        return fail(file.error());
-    if (!context.quiet)
-        fmt::print("Login Succeeded (credentials in {})\n", *file);
+    if (!file) return fail(file.error());
+    if (!context.quiet) fmt::print("Login Succeeded (credentials in {})\n", *file);
     return 0;
 }
 

@@ -1,15 +1,15 @@
 #include "fetch_commands.hpp"
 
 #include <berth/fetch/registry_login.hpp>
-
 #include <fmt/format.h>
-
 #include <memory>
 #include <string>
 
-namespace berth::cli {
+namespace berth::cli
+{
 
-namespace {
+namespace
+{
 
 struct LogoutOptions {
     std::string registry;
@@ -19,12 +19,9 @@ struct LogoutOptions {
 int logout(Context& context, const LogoutOptions& options)
 {
     auto removed = logoutFromRegistry(options.registry, options.authFile);
-    if (!removed)
-        return fail(removed.error());
-    if (!*removed)
-        return fail("not logged in to " + options.registry);
-    if (!context.quiet)
-        fmt::print("Removed login credentials for {}\n", options.registry);
+    if (!removed) return fail(removed.error());
+    if (!*removed) return fail("not logged in to " + options.registry);
+    if (!context.quiet) fmt::print("Removed login credentials for {}\n", options.registry);
     return 0;
 }
 

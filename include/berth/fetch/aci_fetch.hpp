@@ -7,12 +7,12 @@
 #include <berth/fetch/progress.hpp>
 #include <berth/image/image_record.hpp>
 #include <berth/store/store.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 struct AciFetchRequest {
     std::string url;          // https://…/NAME.aci

@@ -1,13 +1,13 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 struct Credential {
     std::string username;

@@ -2,14 +2,14 @@
 
 #include <berth/base/result.hpp>
 #include <berth/fetch/http_client.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // An appc image name as a user writes it: example.com/app[:version][,label=value…].
 struct AppName {

@@ -8,14 +8,15 @@
 #include <berth/image/image_record.hpp>
 #include <berth/store/store.hpp>
 
-namespace berth {
+namespace berth
+{
 
 // Pulls docker://REFERENCE into the store: manifest (through an index to
 // this platform), config, then the layers in parallel; records the image
 // like a local import does (config digest = image ID).
 Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http,
-                                     const DockerReference& reference,
-                                     const FetchOptions& options, Progress& progress);
+                                     const DockerReference& reference, const FetchOptions& options,
+                                     Progress& progress);
 
 // The cache key under which the image of a manifest digest is remembered,
 // so that a pull by digest under --pull=new needs no network.

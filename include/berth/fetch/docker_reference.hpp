@@ -2,11 +2,11 @@
 
 #include <berth/base/result.hpp>
 #include <berth/store/digest.hpp>
-
 #include <optional>
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 // docker://HOST[:PORT]/REPO[:TAG|@DIGEST], split and validated so that each
 // part is safe to put in a URL path.

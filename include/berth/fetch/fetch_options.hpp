@@ -2,10 +2,10 @@
 
 #include <berth/base/result.hpp>
 #include <berth/fetch/progress.hpp>
-
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 // When to go to the network (DESIGN §5, issue 4): `run` defaults to New,
 // `fetch` to Update.

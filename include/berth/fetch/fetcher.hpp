@@ -6,7 +6,8 @@
 #include <berth/image/reference.hpp>
 #include <berth/store/store.hpp>
 
-namespace berth {
+namespace berth
+{
 
 // The one entry point for images that come over the network:
 //   docker://HOST[:PORT]/REPO[:TAG|@DIGEST]   an OCI Distribution v2 registry

@@ -2,7 +2,6 @@
 
 #include <berth/base/result.hpp>
 #include <berth/fetch/retry_policy.hpp>
-
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -14,7 +13,8 @@
 typedef void CURL;
 struct curl_slist;
 
-namespace berth {
+namespace berth
+{
 
 struct HttpOptions {
     bool verifyTls = true;  // --insecure-options=tls turns it off
@@ -43,7 +43,7 @@ struct HttpRequest {
 
 struct HttpResponse {
     long status = 0;
-    std::string effectiveUrl;                                // after redirects
+    std::string effectiveUrl;                                 // after redirects
     std::vector<std::pair<std::string, std::string>> headers; // names lowercased; last response
     std::string body;
 

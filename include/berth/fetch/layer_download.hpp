@@ -4,12 +4,12 @@
 #include <berth/image/image_record.hpp>
 #include <berth/image/oci_decompressor.hpp>
 #include <berth/store/store.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 // The name of the flock(2) file that serialises fetches of one blob across
 // processes: tmp/fetch-ALG-HEX.lock. It is never removed while berth runs

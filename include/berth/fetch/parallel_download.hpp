@@ -3,7 +3,6 @@
 #include <berth/base/result.hpp>
 #include <berth/fetch/http_client.hpp>
 #include <berth/fetch/progress.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -11,7 +10,8 @@
 #include <string_view>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 enum class DownloadStart {
     Go,   // fetch it now

@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // How a fetch reports what it does (DESIGN §5): bars on a terminal, one
 // line per item started and finished elsewhere, nothing with --quiet.

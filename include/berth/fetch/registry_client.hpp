@@ -6,11 +6,11 @@
 #include <berth/fetch/http_client.hpp>
 #include <berth/fetch/www_authenticate.hpp>
 #include <berth/store/digest.hpp>
-
 #include <optional>
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 // A manifest or index as the registry served it, with the digest of the
 // exact bytes (what a pull by digest names).

@@ -2,10 +2,10 @@
 
 #include <berth/base/result.hpp>
 #include <berth/fetch/fetch_options.hpp>
-
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 // "docker://host:5000/x", "https://host/", "host:5000" → "host:5000".
 Result<std::string> normaliseRegistryName(const std::string& text);

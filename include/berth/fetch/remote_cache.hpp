@@ -1,13 +1,13 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace berth {
+namespace berth
+{
 
 // What the store remembers of a URL it fetched an image from (kept in the
 // index's key/value cache under "remote:URL"): enough to skip the network

@@ -2,7 +2,8 @@
 
 #include <chrono>
 
-namespace berth {
+namespace berth
+{
 
 // When to try a request again, and how long to wait first. Registries answer
 // 5xx while they restart and connections drop mid-blob; a bounded number of

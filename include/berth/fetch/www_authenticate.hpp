@@ -5,7 +5,8 @@
 #include <string_view>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // One challenge of a WWW-Authenticate header (RFC 7235): a scheme and its
 // parameters, e.g. Bearer realm="https://auth.example/token",service="r".

@@ -1,18 +1,18 @@
-#include <berth/fetch/aci_fetch.hpp>
-
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
 #include <berth/base/scope_exit.hpp>
+#include <berth/fetch/aci_fetch.hpp>
 #include <berth/fetch/parallel_download.hpp>
 #include <berth/fetch/remote_cache.hpp>
 #include <berth/image/aci_import.hpp>
-
 #include <ctime>
 #include <fcntl.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 constexpr size_t kMaxSignatureBytes = 1 << 20;
 
@@ -92,29 +92,25 @@ std::string fileNameOf(const std::string& url)
 Result<std::optional<RemoteCacheEntry>> cachedEntry(Store& store, const std::string& url)
 {
     BERTH_TRY(std::optional<std::string> text, store.index().getCache(remoteCacheKey(url)));
-    if (!text)
-        return std::optional<RemoteCacheEntry>();
+    if (!text) return std::optional<RemoteCacheEntry>();
     auto entry = RemoteCacheEntry::fromJson(*text);
     if (!entry) {
         logDebug("ignoring a bad cache entry for {}: {}", url, entry.error().message());
         return std::optional<RemoteCacheEntry>();
     }
     BERTH_TRY(std::optional<ImageRecord> image, store.index().findById(entry->imageId));
-    if (!image)
-        return std::optional<RemoteCacheEntry>(); // the image was removed since
+    if (!image) return std::optional<RemoteCacheEntry>(); // the image was removed since
     return std::optional<RemoteCacheEntry>(std::move(*entry));
 }
 
 Result<ImageRecord> storedById(Store& store, const std::string& id)
 {
     BERTH_TRY(std::optional<ImageRecord> image, store.index().findById(id));
-    if (!image)
-        return Error("image " + id + " vanished from the store");
+    if (!image) return Error("image " + id + " vanished from the store");
     return std::move(*image);
 }
 
-Result<void> checkExpected(const std::string& path, const AppName& expected,
-                           const std::string& url)
+Result<void> checkExpected(const std::string& path, const AppName& expected, const std::string& url)
 {
     BERTH_TRY(AciImageManifest manifest, readAciFileManifest(path));
     if (manifest.name != expected.name)
@@ -131,7 +127,10 @@ Result<void> checkExpected(const std::string& path, const AppName& expected,
 
 } // namespace
 
-std::string signatureCacheKey(const std::string& imageId) { return "signature:" + imageId; }
+std::string signatureCacheKey(const std::string& imageId)
+{
+    return "signature:" + imageId;
+}
 
 Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchRequest& request,
                              const FetchOptions& options, Progress& progress)
@@ -164,16 +163,13 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
     progress.close();
     if (download.wasNotModified()) {
         RemoteCacheEntry refreshed = download.cacheEntry(cached->imageId);
-        if (refreshed.etag.empty())
-            refreshed.etag = cached->etag;
-        if (refreshed.lastModified.empty())
-            refreshed.lastModified = cached->lastModified;
+        if (refreshed.etag.empty()) refreshed.etag = cached->etag;
+        if (refreshed.lastModified.empty()) refreshed.lastModified = cached->lastModified;
         BERTH_CHECK(store.index().putCache(remoteCacheKey(url), refreshed.toJson()));
         logDebug("{}: not modified; using {}", url, cached->imageId);
         return storedById(store, cached->imageId);
     }
-    if (::fsync(fd.get()) < 0)
-        return Error::fromErrno("fsync '" + acipath + "'");
+    if (::fsync(fd.get()) < 0) return Error::fromErrno("fsync '" + acipath + "'");
     fd.reset();
 
     // The signature beside it, kept for verification (the trust work).
@@ -190,12 +186,10 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
         logInfo("no signature at {} (HTTP {})", signatureUrl, sigResponse.status);
     }
 
-    if (request.expected)
-        BERTH_CHECK(checkExpected(acipath, *request.expected, url));
+    if (request.expected) BERTH_CHECK(checkExpected(acipath, *request.expected, url));
     ImportOptions importOptions;
     importOptions.allowUnsigned = options.allowUnsigned;
-    if (signature)
-        importOptions.signaturePath = acipath + ".asc";
+    if (signature) importOptions.signaturePath = acipath + ".asc";
     BERTH_TRY(ImageRecord record,
               importAciFile(store, acipath, importOptions).context("import " + url));
     record.source = url;
@@ -210,7 +204,8 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
             keys += (keys.empty() ? "" : "\n") + k;
         BERTH_CHECK(store.index().putCache("discovery-pubkeys:" + request.expected->name, keys));
     }
-    BERTH_CHECK(store.index().putCache(remoteCacheKey(url), download.cacheEntry(record.id).toJson()));
+    BERTH_CHECK(
+        store.index().putCache(remoteCacheKey(url), download.cacheEntry(record.id).toJson()));
     return record;
 }
 

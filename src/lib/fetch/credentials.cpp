@@ -1,16 +1,16 @@
-#include <berth/fetch/credentials.hpp>
-
 #include <berth/base/file.hpp>
 #include <berth/base/json.hpp>
-
+#include <berth/fetch/credentials.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/stat.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 constexpr std::string_view kBase64 =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -27,8 +27,7 @@ std::string normaliseKey(std::string key)
     for (const char* scheme : {"https://", "http://"})
         if (key.starts_with(scheme)) {
             key = key.substr(std::string_view(scheme).size());
-            if (auto slash = key.find('/'); slash != std::string::npos)
-                key.resize(slash);
+            if (auto slash = key.find('/'); slash != std::string::npos) key.resize(slash);
             return key;
         }
     while (!key.empty() && key.back() == '/')
@@ -38,11 +37,9 @@ std::string normaliseKey(std::string key)
 
 Result<Json> parseAuthFile(std::string_view text, std::string_view what)
 {
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-        return Json::object();
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json::object();
     BERTH_TRY(Json json, parseJson(text, what));
-    if (!json.is_object())
-        return Error(std::string(what) + ": not a JSON object");
+    if (!json.is_object()) return Error(std::string(what) + ": not a JSON object");
     if (json.contains("auths") && !json["auths"].is_object())
         return Error(std::string(what) + ": \"auths\" is not an object");
     return json;
@@ -83,11 +80,9 @@ Result<std::string> base64Decode(std::string_view text)
     uint32_t buffer = 0;
     int bits = 0;
     for (char c : text) {
-        if (c == '=' || c == '\n' || c == '\r')
-            continue;
+        if (c == '=' || c == '\n' || c == '\r') continue;
         auto pos = kBase64.find(c);
-        if (pos == std::string_view::npos)
-            return Error("invalid base64");
+        if (pos == std::string_view::npos) return Error("invalid base64");
         buffer = (buffer << 6) | static_cast<uint32_t>(pos);
         bits += 6;
         if (bits >= 8) {
@@ -104,8 +99,7 @@ std::vector<std::string> credentialFiles()
     if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime)
         files.push_back(std::string(runtime) + "/containers/auth.json");
     const char* config = std::getenv("XDG_CONFIG_HOME");
-    std::string configHome =
-        config && *config ? std::string(config) : homeDirectory() + "/.config";
+    std::string configHome = config && *config ? std::string(config) : homeDirectory() + "/.config";
     files.push_back(configHome + "/containers/auth.json");
     files.push_back(homeDirectory() + "/.docker/config.json");
     return files;
@@ -123,27 +117,23 @@ Result<std::optional<Credential>> findCredentialIn(std::string_view authJson,
                                                    const std::string& repository)
 {
     BERTH_TRY(Json json, parseAuthFile(authJson, "auth file"));
-    if (!json.contains("auths"))
-        return std::optional<Credential>();
+    if (!json.contains("auths")) return std::optional<Credential>();
     // Most specific first: host/ns/app, host/ns, host.
     std::vector<std::string> candidates;
     std::string path = repository.empty() ? registry : registry + "/" + repository;
     while (true) {
         candidates.push_back(path);
         auto slash = path.rfind('/');
-        if (slash == std::string::npos)
-            break;
+        if (slash == std::string::npos) break;
         path.resize(slash);
     }
     for (const auto& candidate : candidates) {
         for (const auto& [key, entry] : json["auths"].items()) {
-            if (normaliseKey(key) != candidate || !entry.is_object())
-                continue;
-            BERTH_TRY(std::string auth, jsonOptionalString(entry, "auth", "auth entry '" + key + "'"));
-            if (auth.empty())
-                continue; // credential helpers store nothing here
-            BERTH_TRY(std::string decoded,
-                      base64Decode(auth).context("auth entry '" + key + "'"));
+            if (normaliseKey(key) != candidate || !entry.is_object()) continue;
+            BERTH_TRY(std::string auth,
+                      jsonOptionalString(entry, "auth", "auth entry '" + key + "'"));
+            if (auth.empty()) continue; // credential helpers store nothing here
+            BERTH_TRY(std::string decoded, base64Decode(auth).context("auth entry '" + key + "'"));
             auto colon = decoded.find(':');
             if (colon == std::string::npos)
                 return Error("auth entry '" + key + "' is not base64 of user:password");
@@ -161,8 +151,7 @@ Result<std::optional<Credential>> findCredential(const std::vector<std::string>&
     for (const auto& file : files) {
         auto text = readFile(file, 4 << 20);
         if (!text) {
-            if (text.error().errnum() == ENOENT || text.error().errnum() == ENOTDIR)
-                continue;
+            if (text.error().errnum() == ENOENT || text.error().errnum() == ENOTDIR) continue;
             return std::move(text).error().addContext("read credentials");
         }
         BERTH_TRY(std::optional<Credential> found,
@@ -179,13 +168,11 @@ Result<std::string> withCredential(std::string_view authJson, const std::string&
                                    const std::string& username, const std::string& password)
 {
     BERTH_TRY(Json json, parseAuthFile(authJson, "auth file"));
-    if (!json.contains("auths"))
-        json["auths"] = Json::object();
+    if (!json.contains("auths")) json["auths"] = Json::object();
     // Replace any spelling of the same registry (a Docker-style URL key).
     std::vector<std::string> stale;
     for (const auto& [key, entry] : json["auths"].items())
-        if (key != registry && normaliseKey(key) == registry)
-            stale.push_back(key);
+        if (key != registry && normaliseKey(key) == registry) stale.push_back(key);
     for (const auto& key : stale)
         json["auths"].erase(key);
     json["auths"][registry] = Json{{"auth", base64Encode(username + ":" + password)}};
@@ -200,8 +187,7 @@ Result<std::string> withoutCredential(std::string_view authJson, const std::stri
     if (json.contains("auths")) {
         std::vector<std::string> keys;
         for (const auto& [key, entry] : json["auths"].items())
-            if (normaliseKey(key) == registry)
-                keys.push_back(key);
+            if (normaliseKey(key) == registry) keys.push_back(key);
         for (const auto& key : keys)
             json["auths"].erase(key);
         *removed = !keys.empty();
@@ -209,13 +195,13 @@ Result<std::string> withoutCredential(std::string_view authJson, const std::stri
     return json.dump(1, '\t') + "\n";
 }
 
-namespace {
+namespace
+{
 
 Result<std::string> readOrEmpty(const std::string& file)
 {
     auto text = readFile(file, 4 << 20);
-    if (!text && text.error().errnum() == ENOENT)
-        return std::string();
+    if (!text && text.error().errnum() == ENOENT) return std::string();
     return text;
 }
 
@@ -241,13 +227,11 @@ Result<void> storeCredential(const std::string& file, const std::string& registr
 Result<bool> removeCredential(const std::string& file, const std::string& registry)
 {
     BERTH_TRY(std::string text, readOrEmpty(file));
-    if (text.empty())
-        return false;
+    if (text.empty()) return false;
     bool removed = false;
     BERTH_TRY(std::string updated,
               withoutCredential(text, registry, &removed).context("'" + file + "'"));
-    if (removed)
-        BERTH_CHECK(writeSecret(file, updated).context("write '" + file + "'"));
+    if (removed) BERTH_CHECK(writeSecret(file, updated).context("write '" + file + "'"));
     return removed;
 }
 

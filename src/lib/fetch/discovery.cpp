@@ -1,13 +1,13 @@
-#include <berth/fetch/discovery.hpp>
-
 #include <berth/base/log.hpp>
-
+#include <berth/fetch/discovery.hpp>
 #include <cctype>
 #include <sys/utsname.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 bool isIdentifierChar(char c)
 {
@@ -18,8 +18,7 @@ bool isIdentifierChar(char c)
 
 bool isAcName(std::string_view s)
 {
-    if (s.empty() || s.front() == '-' || s.back() == '-')
-        return false;
+    if (s.empty() || s.front() == '-' || s.back() == '-') return false;
     for (char c : s)
         if (!(std::islower(static_cast<unsigned char>(c)) ||
               std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
@@ -63,8 +62,7 @@ std::map<std::string, std::string> attributes(std::string_view tag)
             if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
                 char quote = tag[i++];
                 size_t end = tag.find(quote, i);
-                if (end == std::string_view::npos)
-                    end = tag.size();
+                if (end == std::string_view::npos) end = tag.size();
                 value = std::string(tag.substr(i, end - i));
                 i = end + 1;
             } else {
@@ -82,13 +80,10 @@ std::map<std::string, std::string> attributes(std::string_view tag)
 std::string hostArch()
 {
     struct utsname u;
-    if (::uname(&u) != 0)
-        return "amd64";
+    if (::uname(&u) != 0) return "amd64";
     std::string m = u.machine;
-    if (m == "x86_64")
-        return "amd64";
-    if (m == "i686" || m == "i586" || m == "i386")
-        return "i386";
+    if (m == "x86_64") return "amd64";
+    if (m == "i686" || m == "i586" || m == "i386") return "i386";
     return m; // aarch64, armv7l, ppc64le, s390x: appc spells them as uname does
 }
 
@@ -100,8 +95,7 @@ std::vector<std::string> namesToTry(const std::string& name)
     while (!n.empty()) {
         names.push_back(n);
         auto slash = n.rfind('/');
-        if (slash == std::string::npos)
-            break;
+        if (slash == std::string::npos) break;
         n.resize(slash);
     }
     return names;
@@ -109,7 +103,10 @@ std::vector<std::string> namesToTry(const std::string& name)
 
 } // namespace
 
-std::string appcArch() { return hostArch(); }
+std::string appcArch()
+{
+    return hostArch();
+}
 
 std::string AppName::str() const
 {
@@ -128,8 +125,7 @@ Result<AppName> parseAppName(const std::string& text)
     while (true) {
         auto comma = rest.find(',', start);
         parts.push_back(rest.substr(start, comma == std::string::npos ? comma : comma - start));
-        if (comma == std::string::npos)
-            break;
+        if (comma == std::string::npos) break;
         start = comma + 1;
     }
     std::string name = parts[0];
@@ -152,11 +148,9 @@ Result<AppName> parseAppName(const std::string& text)
     for (size_t i = 1; i < parts.size(); ++i) {
         auto eq = parts[i].find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == parts[i].size())
-            return Error("image name '" + text + "': label '" + parts[i] +
-                         "' is not NAME=VALUE");
+            return Error("image name '" + text + "': label '" + parts[i] + "' is not NAME=VALUE");
         std::string key = parts[i].substr(0, eq);
-        if (!isAcName(key))
-            return Error("image name '" + text + "': bad label name '" + key + "'");
+        if (!isAcName(key)) return Error("image name '" + text + "': bad label name '" + key + "'");
         app.labels[key] = parts[i].substr(eq + 1);
     }
     app.name = name;
@@ -165,8 +159,7 @@ Result<AppName> parseAppName(const std::string& text)
 
 bool isDiscoverableName(const std::string& text)
 {
-    if (text.starts_with("sha256:") || text.starts_with("sha512-"))
-        return false;
+    if (text.starts_with("sha256:") || text.starts_with("sha512-")) return false;
     std::string first = text.substr(0, text.find_first_of("/:,"));
     if (first.find('.') == std::string::npos || first.front() == '.' || first == "localhost")
         return false;
@@ -180,24 +173,19 @@ DiscoveryPage parseDiscoveryPage(std::string_view html)
     size_t pos = 0;
     while ((pos = lowered.find("<meta", pos)) != std::string::npos) {
         size_t end = lowered.find('>', pos);
-        if (end == std::string::npos)
-            break;
+        if (end == std::string::npos) break;
         // Attribute values keep their case; only names are case-insensitive.
         auto attrs = attributes(html.substr(pos + 5, end - pos - 5));
         pos = end + 1;
         std::string name = lower(attrs["name"]);
-        if (name != "ac-discovery" && name != "ac-discovery-pubkeys")
-            continue;
+        if (name != "ac-discovery" && name != "ac-discovery-pubkeys") continue;
         std::string content = attrs["content"];
         size_t a = content.find_first_not_of(" \t\n");
-        if (a == std::string::npos)
-            continue;
+        if (a == std::string::npos) continue;
         size_t b = content.find_first_of(" \t\n", a);
-        if (b == std::string::npos)
-            continue;
+        if (b == std::string::npos) continue;
         size_t c = content.find_first_not_of(" \t\n", b);
-        if (c == std::string::npos)
-            continue;
+        if (c == std::string::npos) continue;
         size_t d = content.find_first_of(" \t\n", c);
         DiscoveryEntry entry{content.substr(a, b - a),
                              content.substr(c, d == std::string::npos ? d : d - c)};
@@ -217,24 +205,22 @@ std::optional<std::string> renderTemplate(std::string_view tmpl,
             continue;
         }
         size_t close = tmpl.find('}', i);
-        if (close == std::string_view::npos)
-            return std::nullopt;
+        if (close == std::string_view::npos) return std::nullopt;
         std::string key(tmpl.substr(i + 1, close - i - 1));
         auto it = variables.find(key);
-        if (it == variables.end())
-            return std::nullopt;
+        if (it == variables.end()) return std::nullopt;
         out += it->second;
         i = close + 1;
     }
     return out;
 }
 
-namespace {
+namespace
+{
 
 bool hasPrefix(const std::string& name, const std::string& prefix)
 {
-    if (!name.starts_with(prefix))
-        return false;
+    if (!name.starts_with(prefix)) return false;
     // "example.com/app" applies to "example.com/app" and "example.com/app/x",
     // not "example.com/apple"; a prefix ending in '/' is taken as written.
     return name.size() == prefix.size() || prefix.ends_with("/") || name[prefix.size()] == '/';
@@ -252,8 +238,7 @@ Result<DiscoveredImage> discoverImage(HttpClient& http, const AppName& app)
     std::vector<std::string> tried;
     for (const auto& candidate : namesToTry(app.name)) {
         std::vector<std::string> schemes{"https://"};
-        if (http.options().allowHttp)
-            schemes.push_back("http://");
+        if (http.options().allowHttp) schemes.push_back("http://");
         std::optional<HttpResponse> page;
         std::string pageUrl;
         for (const auto& scheme : schemes) {
@@ -272,8 +257,7 @@ Result<DiscoveredImage> discoverImage(HttpClient& http, const AppName& app)
             break;
         }
         tried.push_back(pageUrl + " (HTTP " + std::to_string(page->status) + ")");
-        if (page->status >= 400 && page->status < 500)
-            continue; // walk up
+        if (page->status >= 400 && page->status < 500) continue; // walk up
         if (page->status != 200)
             return Error("discover '" + app.str() + "': " + pageUrl + " answered HTTP " +
                          std::to_string(page->status));
@@ -281,20 +265,17 @@ Result<DiscoveredImage> discoverImage(HttpClient& http, const AppName& app)
         DiscoveredImage found;
         found.pageUrl = pageUrl;
         for (const auto& entry : parsed.templates) {
-            if (!hasPrefix(app.name, entry.prefix))
-                continue;
+            if (!hasPrefix(app.name, entry.prefix)) continue;
             vars["ext"] = "aci";
             auto image = renderTemplate(entry.value, vars);
             vars["ext"] = "aci.asc";
             auto signature = renderTemplate(entry.value, vars);
-            if (!image || !signature)
-                continue;
+            if (!image || !signature) continue;
             found.imageUrls.push_back(*image);
             found.signatureUrls.push_back(*signature);
         }
         for (const auto& entry : parsed.pubkeys)
-            if (hasPrefix(app.name, entry.prefix))
-                found.pubkeys.push_back(entry.value);
+            if (hasPrefix(app.name, entry.prefix)) found.pubkeys.push_back(entry.value);
         if (!found.imageUrls.empty()) {
             logDebug("discovered {} at {}", app.str(), pageUrl);
             return found;

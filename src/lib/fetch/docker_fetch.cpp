@@ -1,7 +1,6 @@
-#include <berth/fetch/docker_fetch.hpp>
-
 #include <berth/base/log.hpp>
 #include <berth/fetch/credentials.hpp>
+#include <berth/fetch/docker_fetch.hpp>
 #include <berth/fetch/layer_download.hpp>
 #include <berth/fetch/registry_client.hpp>
 #include <berth/image/oci_config.hpp>
@@ -14,9 +13,11 @@
 // recorded exactly like an imported one.
 #include "src/lib/image/oci_image_commit.hpp"
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 constexpr size_t kMaxConfigBytes = 8 << 20;
 
@@ -26,8 +27,7 @@ Result<std::optional<Credential>> credentialFor(const DockerReference& ref,
     std::vector<std::string> files =
         options.authFile.empty() ? credentialFiles() : std::vector<std::string>{options.authFile};
     BERTH_TRY(auto credential, findCredential(files, ref.registry, ref.repository));
-    if (credential)
-        logDebug("using credentials for {} from {}", ref.registry, credential->source);
+    if (credential) logDebug("using credentials for {} from {}", ref.registry, credential->source);
     return credential;
 }
 
@@ -40,18 +40,18 @@ Result<std::optional<ImageRecord>> storedImage(Store& store, const DockerReferen
     } else {
         BERTH_TRY(id, store.index().lookupName(ref.name(), ref.tag));
     }
-    if (!id)
-        return std::optional<ImageRecord>();
+    if (!id) return std::optional<ImageRecord>();
     BERTH_TRY(std::optional<ImageRecord> record, store.index().findById(*id));
-    if (!record)
-        return record;
+    if (!record) return record;
     for (const auto& layer : record->layers)
-        if (!store.hasBlob(layer.blob))
-            return std::optional<ImageRecord>();
+        if (!store.hasBlob(layer.blob)) return std::optional<ImageRecord>();
     return record;
 }
 
-std::string shortDigest(const Digest& d) { return d.algorithmName() + ":" + d.hex().substr(0, 12); }
+std::string shortDigest(const Digest& d)
+{
+    return d.algorithmName() + ":" + d.hex().substr(0, 12);
+}
 
 // The config, from the store when an earlier pull brought it, else from the
 // registry under the blob's fetch lock, so that concurrent pulls of one
@@ -63,8 +63,7 @@ Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const Oc
                      " bytes)");
     BERTH_TRY(FileLock lock, FileLock::acquire(store.rootFd(), blobFetchLockName(d.digest),
                                                FileLock::Mode::Exclusive));
-    if (store.hasBlob(d.digest))
-        return store.readBlob(d.digest, kMaxConfigBytes);
+    if (store.hasBlob(d.digest)) return store.readBlob(d.digest, kMaxConfigBytes);
     BERTH_TRY(std::string text, registry.getBlob(d.digest, d.size, kMaxConfigBytes));
     BERTH_CHECK(store.putBlob(text, d.digest.algorithm()).context("store config"));
     return text;
@@ -72,7 +71,10 @@ Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const Oc
 
 } // namespace
 
-std::string manifestCacheKey(const Digest& manifest) { return "docker-manifest:" + manifest.str(); }
+std::string manifestCacheKey(const Digest& manifest)
+{
+    return "docker-manifest:" + manifest.str();
+}
 
 Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const DockerReference& ref,
                                      const FetchOptions& options, Progress& progress)
@@ -97,8 +99,7 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     // An index leads to the manifest for this platform, a bounded number of
     // levels down; each level is fetched by digest, so each is verified.
     for (int depth = 0; isIndexMediaType(doc.mediaType); ++depth) {
-        if (depth == 2)
-            return Error(where + ": image indexes nested too deeply");
+        if (depth == 2) return Error(where + ": image indexes nested too deeply");
         BERTH_TRY(OciIndex index, parseOciIndex(doc.body, where + ": index " + doc.digest.str()));
         BERTH_TRY(OciDescriptor chosen,
                   selectPlatformManifest(index.manifests, platform,
@@ -121,9 +122,9 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     std::vector<Download*> downloads;
     for (size_t i = 0; i < manifest.layers.size(); ++i) {
         const OciDescriptor& d = manifest.layers[i];
-        layers.push_back(std::make_unique<LayerDownload>(
-            store, shortDigest(d.digest), registry.blobUrl(d.digest), d.digest, d.size,
-            d.mediaType, config.diffIds[i]));
+        layers.push_back(std::make_unique<LayerDownload>(store, shortDigest(d.digest),
+                                                         registry.blobUrl(d.digest), d.digest,
+                                                         d.size, d.mediaType, config.diffIds[i]));
         downloads.push_back(layers.back().get());
     }
     DownloadHooks hooks;
@@ -131,8 +132,8 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     hooks.httpError = [&](long status, const std::string& body, const std::string& label) {
         return registry.httpError(status, body, ref.name() + "@" + label);
     };
-    BERTH_CHECK(runDownloads(http, downloads, hooks, progress, options.parallelDownloads)
-                    .context(where));
+    BERTH_CHECK(
+        runDownloads(http, downloads, hooks, progress, options.parallelDownloads).context(where));
     progress.close();
 
     ImageRecord record;
@@ -142,9 +143,9 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     record.verifiedBy = "insecure";
     for (const auto& layer : layers)
         record.layers.push_back(*layer->record());
-    BERTH_TRY(ImageRecord committed, commitOciImage(store, std::move(record), doc.body, doc.digest,
-                                                    manifest, configText)
-                                         .context(where));
+    BERTH_TRY(ImageRecord committed,
+              commitOciImage(store, std::move(record), doc.body, doc.digest, manifest, configText)
+                  .context(where));
     if (ref.digest)
         BERTH_CHECK(store.index().putCache(manifestCacheKey(*ref.digest), committed.id));
     return committed;

@@ -1,10 +1,11 @@
 #include <berth/fetch/docker_reference.hpp>
-
 #include <cctype>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 bool isRepositoryComponent(std::string_view c)
 {
@@ -15,16 +16,14 @@ bool isRepositoryComponent(std::string_view c)
         return false;
     for (char ch : c)
         if (!(std::islower(static_cast<unsigned char>(ch)) ||
-              std::isdigit(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ||
-              ch == '-'))
+              std::isdigit(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-'))
             return false;
     return true;
 }
 
 bool isTag(std::string_view t)
 {
-    if (t.empty() || t.size() > 128 || t.front() == '.' || t.front() == '-')
-        return false;
+    if (t.empty() || t.size() > 128 || t.front() == '.' || t.front() == '-') return false;
     for (char ch : t)
         if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-'))
             return false;
@@ -33,11 +32,10 @@ bool isTag(std::string_view t)
 
 bool isRegistry(std::string_view r)
 {
-    if (r.empty())
-        return false;
+    if (r.empty()) return false;
     for (char ch : r)
-        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
-              ch == ':' || ch == '[' || ch == ']'))
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' ||
+              ch == '[' || ch == ']'))
             return false;
     return true;
 }
@@ -52,22 +50,19 @@ std::string DockerReference::str() const
 Result<DockerReference> parseDockerReference(const std::string& input)
 {
     std::string text = input;
-    if (text.starts_with("docker://"))
-        text = text.substr(9);
+    if (text.starts_with("docker://")) text = text.substr(9);
     auto fail = [&](const std::string& why) {
         return Error("invalid registry reference 'docker://" + text + "': " + why);
     };
     DockerReference ref;
     if (auto at = text.find('@'); at != std::string::npos) {
         auto digest = Digest::parse(text.substr(at + 1));
-        if (!digest)
-            return fail("the digest is not ALGORITHM:HEX");
+        if (!digest) return fail("the digest is not ALGORITHM:HEX");
         ref.digest = *digest;
         text.resize(at);
     }
     auto slash = text.find('/');
-    if (slash == std::string::npos)
-        return fail("expected HOST[:PORT]/REPOSITORY");
+    if (slash == std::string::npos) return fail("expected HOST[:PORT]/REPOSITORY");
     std::string host = text.substr(0, slash);
     std::string rest = text.substr(slash + 1);
     if (host != "localhost" && host.find('.') == std::string::npos &&
@@ -76,17 +71,14 @@ Result<DockerReference> parseDockerReference(const std::string& input)
                     "docker.io/library/" + text);
     for (char& c : host)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!isRegistry(host))
-        return fail("bad registry host '" + host + "'");
+    if (!isRegistry(host)) return fail("bad registry host '" + host + "'");
     // A tag follows the last ':' of the path.
     if (auto colon = rest.rfind(':'); colon != std::string::npos) {
         ref.tag = rest.substr(colon + 1);
         rest.resize(colon);
-        if (!isTag(ref.tag))
-            return fail("bad tag '" + ref.tag + "'");
+        if (!isTag(ref.tag)) return fail("bad tag '" + ref.tag + "'");
     }
-    if (rest.empty())
-        return fail("no repository");
+    if (rest.empty()) return fail("no repository");
     size_t start = 0;
     while (true) {
         auto end = rest.find('/', start);
@@ -95,14 +87,12 @@ Result<DockerReference> parseDockerReference(const std::string& input)
         if (!isRepositoryComponent(component))
             return fail("bad repository component '" + std::string(component) +
                         "' (lowercase letters, digits, '.', '_' and '-')");
-        if (end == std::string::npos)
-            break;
+        if (end == std::string::npos) break;
         start = end + 1;
     }
     ref.registry = host;
     ref.repository = rest;
-    if (ref.tag.empty() && !ref.digest)
-        ref.tag = "latest";
+    if (ref.tag.empty() && !ref.digest) ref.tag = "latest";
     return ref;
 }
 

@@ -1,15 +1,16 @@
-#include <berth/fetch/fetcher.hpp>
-
 #include <berth/base/log.hpp>
 #include <berth/fetch/aci_fetch.hpp>
 #include <berth/fetch/discovery.hpp>
 #include <berth/fetch/docker_fetch.hpp>
 #include <berth/fetch/docker_reference.hpp>
+#include <berth/fetch/fetcher.hpp>
 #include <berth/fetch/http_client.hpp>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 HttpOptions httpOptionsFor(const FetchOptions& options)
 {
@@ -33,15 +34,13 @@ Result<ImageRecord> fetchFromDiscovery(Store& store, HttpClient& http, const App
                                        const DiscoveredImage& found, const FetchOptions& options,
                                        Progress& progress);
 
-Result<ImageRecord> fetchDiscovered(Store& store, HttpClient& http,
-                                    const ImageReference& reference, const FetchOptions& options,
-                                    Progress& progress)
+Result<ImageRecord> fetchDiscovered(Store& store, HttpClient& http, const ImageReference& reference,
+                                    const FetchOptions& options, Progress& progress)
 {
     // A bare name the store has is used as it is unless asked to update.
     if (options.pull != PullPolicy::Update) {
         auto stored = store.index().resolve(reference.original);
-        if (stored)
-            return stored;
+        if (stored) return stored;
         if (options.pull == PullPolicy::Never)
             return std::move(stored).error().addContext("--pull=never");
     }
@@ -67,8 +66,7 @@ Result<ImageRecord> fetchFromDiscovery(Store& store, HttpClient& http, const App
     for (size_t i = 0; i < found.imageUrls.size(); ++i) {
         AciFetchRequest request{found.imageUrls[i], found.signatureUrls[i], app, found.pubkeys};
         auto record = fetchAci(store, http, request, options, progress);
-        if (record)
-            return record;
+        if (record) return record;
         last = std::move(record).error().addContext("appc image '" + app.str() +
                                                     "' (discovered at " + found.pageUrl + ")");
         logDebug("discovered URL {} failed: {}", found.imageUrls[i], last.message());
@@ -91,8 +89,7 @@ Result<ImageRecord> fetchRemoteImage(Store& store, const ImageReference& referen
     using T = ImageReference::Transport;
     // Until signatures can be verified, nothing unsigned comes in unless the
     // user said so; refused before any network traffic.
-    if (!options.allowUnsigned)
-        return unsignedRefusal(reference);
+    if (!options.allowUnsigned) return unsignedRefusal(reference);
     HttpClient http(httpOptionsFor(options));
     Progress progress(options.progress);
     switch (reference.transport) {

@@ -1,11 +1,9 @@
-#include <berth/fetch/http_client.hpp>
-
-#include <berth/base/file.hpp>
-#include <berth/base/log.hpp>
-
 #include "config.h"
 
 #include <algorithm>
+#include <berth/base/file.hpp>
+#include <berth/base/log.hpp>
+#include <berth/fetch/http_client.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <curl/curl.h>
@@ -13,9 +11,11 @@
 #include <mutex>
 #include <thread>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 void globalInit()
 {
@@ -55,11 +55,9 @@ std::vector<std::string> listFiles(const std::string& dir)
 {
     std::vector<std::string> names;
     DIR* d = ::opendir(dir.c_str());
-    if (!d)
-        return names;
+    if (!d) return names;
     while (struct dirent* e = ::readdir(d))
-        if (e->d_name[0] != '.')
-            names.push_back(e->d_name);
+        if (e->d_name[0] != '.') names.push_back(e->d_name);
     ::closedir(d);
     std::sort(names.begin(), names.end());
     return names;
@@ -106,8 +104,7 @@ size_t collectHeader(char* data, size_t size, size_t count, void* user)
 std::string HttpResponse::header(const std::string& name) const
 {
     for (const auto& [key, value] : headers)
-        if (key == name)
-            return value;
+        if (key == name) return value;
     return {};
 }
 
@@ -115,20 +112,16 @@ std::vector<std::string> HttpResponse::headerValues(const std::string& name) con
 {
     std::vector<std::string> values;
     for (const auto& [key, value] : headers)
-        if (key == name)
-            values.push_back(value);
+        if (key == name) values.push_back(value);
     return values;
 }
 
 std::string hostPortOf(const std::string& url)
 {
     std::string rest = url;
-    if (auto scheme = rest.find("://"); scheme != std::string::npos)
-        rest = rest.substr(scheme + 3);
-    if (auto end = rest.find_first_of("/?#"); end != std::string::npos)
-        rest.resize(end);
-    if (auto at = rest.rfind('@'); at != std::string::npos)
-        rest = rest.substr(at + 1);
+    if (auto scheme = rest.find("://"); scheme != std::string::npos) rest = rest.substr(scheme + 3);
+    if (auto end = rest.find_first_of("/?#"); end != std::string::npos) rest.resize(end);
+    if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
     return lower(rest);
 }
 
@@ -170,19 +163,17 @@ Error transportError(int code, const std::string& url, const std::string& detail
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options))
 {
     globalInit();
-    if (options_.certsDirectories.empty())
-        options_.certsDirectories = defaultCertsDirectories();
+    if (options_.certsDirectories.empty()) options_.certsDirectories = defaultCertsDirectories();
     // BERTH_CONNECT_TO="HOST:PORT:ADDR:PORT[,…]", in curl's --connect-to form.
     if (const char* env = std::getenv("BERTH_CONNECT_TO"); env && *env) {
         std::string list = env;
         size_t start = 0;
         while (start <= list.size()) {
             size_t comma = list.find(',', start);
-            std::string entry = list.substr(start, comma == std::string::npos ? comma : comma - start);
-            if (!entry.empty())
-                connectTo_ = curl_slist_append(connectTo_, entry.c_str());
-            if (comma == std::string::npos)
-                break;
+            std::string entry =
+                list.substr(start, comma == std::string::npos ? comma : comma - start);
+            if (!entry.empty()) connectTo_ = curl_slist_append(connectTo_, entry.c_str());
+            if (comma == std::string::npos) break;
             start = comma + 1;
         }
     }
@@ -190,8 +181,7 @@ HttpClient::HttpClient(HttpOptions options) : options_(std::move(options))
 
 HttpClient::~HttpClient()
 {
-    if (easy_)
-        curl_easy_cleanup(easy_);
+    if (easy_) curl_easy_cleanup(easy_);
     curl_slist_free_all(connectTo_);
 }
 
@@ -206,8 +196,7 @@ std::vector<std::string> HttpClient::certsDirectoriesFor(const std::string& host
 const std::optional<std::string>& HttpClient::caBundleFor(const std::string& hostPort)
 {
     auto found = caBundles_.find(hostPort);
-    if (found != caBundles_.end())
-        return found->second;
+    if (found != caBundles_.end()) return found->second;
     std::string extra;
     for (const auto& dir : certsDirectoriesFor(hostPort)) {
         std::string cert, key;
@@ -228,8 +217,7 @@ const std::optional<std::string>& HttpClient::caBundleFor(const std::string& hos
             }
         }
         // A client certificate pair, as Docker and Podman read it.
-        if (!cert.empty() && !key.empty())
-            clientCerts_[hostPort] = {cert, key};
+        if (!cert.empty() && !key.empty()) clientCerts_[hostPort] = {cert, key};
     }
     std::optional<std::string> bundle;
     if (!extra.empty()) {
@@ -240,11 +228,9 @@ const std::optional<std::string>& HttpClient::caBundleFor(const std::string& hos
         char* defaultCa = nullptr;
         if (probe && curl_easy_getinfo(probe, CURLINFO_CAINFO, &defaultCa) == CURLE_OK &&
             defaultCa) {
-            if (auto text = readFile(defaultCa, 16 << 20))
-                system = *text;
+            if (auto text = readFile(defaultCa, 16 << 20)) system = *text;
         }
-        if (probe)
-            curl_easy_cleanup(probe);
+        if (probe) curl_easy_cleanup(probe);
         bundle = system + "\n" + extra;
     }
     return caBundles_.emplace(hostPort, std::move(bundle)).first->second;
@@ -278,8 +264,7 @@ Result<void> HttpClient::configure(CURL* easy, const std::string& url)
     // Like curl's --connect-to: reach a name at another address without
     // touching DNS, so the tests can serve example.com from 127.0.0.1 and
     // still check its certificate by name.
-    if (connectTo_)
-        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connectTo_);
+    if (connectTo_) curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connectTo_);
     if (auto cert = clientCerts_.find(hostPort); cert != clientCerts_.end()) {
         curl_easy_setopt(easy, CURLOPT_SSLCERT, cert->second.first.c_str());
         curl_easy_setopt(easy, CURLOPT_SSLKEY, cert->second.second.c_str());
@@ -290,10 +275,8 @@ Result<void> HttpClient::configure(CURL* easy, const std::string& url)
 Result<HttpResponse> HttpClient::sendOnce(const HttpRequest& request, int* curlCode)
 {
     *curlCode = 0;
-    if (!easy_)
-        easy_ = curl_easy_init();
-    if (!easy_)
-        return Error("cannot create a libcurl handle");
+    if (!easy_) easy_ = curl_easy_init();
+    if (!easy_) return Error("cannot create a libcurl handle");
     curl_easy_reset(easy_);
     BERTH_CHECK(configure(easy_, request.url));
     HttpResponse response;
@@ -304,8 +287,7 @@ Result<HttpResponse> HttpClient::sendOnce(const HttpRequest& request, int* curlC
     curl_easy_setopt(easy_, CURLOPT_WRITEDATA, &collector);
     curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, collectHeader);
     curl_easy_setopt(easy_, CURLOPT_HEADERDATA, &response);
-    if (request.method == "HEAD")
-        curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
+    if (request.method == "HEAD") curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
     struct curl_slist* headers = nullptr;
     for (const auto& h : request.headers)
         headers = curl_slist_append(headers, h.c_str());
@@ -341,12 +323,10 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request)
         auto response = sendOnce(request, &code);
         bool retryable = response ? isRetryableStatus(response->status)
                                   : (code != 0 && isRetryableTransportError(code));
-        if (!retryable || !options_.retry.mayRetry(attempt))
-            return response;
+        if (!retryable || !options_.retry.mayRetry(attempt)) return response;
         auto delay = options_.retry.delayBefore(attempt + 1);
         logDebug("{} {}: {}; retrying in {} ms", request.method, request.url,
-                 response ? "HTTP " + std::to_string(response->status)
-                          : response.error().message(),
+                 response ? "HTTP " + std::to_string(response->status) : response.error().message(),
                  delay.count());
         std::this_thread::sleep_for(delay);
     }

@@ -1,12 +1,12 @@
 #include <berth/fetch/layer_download.hpp>
-
 #include <berth/image/oci_layer_copy.hpp>
-
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 constexpr size_t kMagicBytes = 8;
 
@@ -31,15 +31,12 @@ Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob)
     std::unique_ptr<Decompressor> decompressor;
     while (true) {
         BERTH_TRY(size_t n, source(buffer.data(), buffer.size()));
-        if (n == 0)
-            break;
+        if (n == 0) break;
         std::string_view chunk(buffer.data(), n);
-        if (!decompressor)
-            decompressor = Decompressor::forStream(chunk);
+        if (!decompressor) decompressor = Decompressor::forStream(chunk);
         BERTH_CHECK(decompressor->feed(chunk, sink));
     }
-    if (!decompressor)
-        decompressor = Decompressor::forStream({});
+    if (!decompressor) decompressor = Decompressor::forStream({});
     BERTH_CHECK(decompressor->finish());
     return hasher.finish();
 }
@@ -56,8 +53,7 @@ Result<DownloadStart> LayerDownload::begin()
     if (!lock_.isHeld()) {
         BERTH_TRY(lock_, FileLock::tryAcquire(store_.rootFd(), blobFetchLockName(digest_),
                                               FileLock::Mode::Exclusive));
-        if (!lock_.isHeld())
-            return DownloadStart::Wait;
+        if (!lock_.isHeld()) return DownloadStart::Wait;
     }
     // Whoever held the lock before us may have stored it meanwhile.
     if (store_.hasBlob(digest_)) {
@@ -89,23 +85,20 @@ Result<void> LayerDownload::write(std::string_view bytes)
     // A layer that does not decompress is still hashed to the end: when its
     // digest is wrong too, that is the error to report (corrupt transfer),
     // not the symptom.
-    if (plainError_)
-        return ok();
+    if (plainError_) return ok();
     Result<void> fed = ok();
     if (decompressor_) {
         fed = feed(bytes);
     } else {
         // The compression is told by magic bytes, which may straddle chunks.
         head_.append(bytes);
-        if (head_.size() < kMagicBytes)
-            return ok();
+        if (head_.size() < kMagicBytes) return ok();
         decompressor_ = Decompressor::forStream(head_);
         std::string head = std::move(head_);
         head_.clear();
         fed = feed(head);
     }
-    if (!fed)
-        plainError_ = std::move(fed).error();
+    if (!fed) plainError_ = std::move(fed).error();
     return ok();
 }
 
@@ -114,14 +107,12 @@ Result<void> LayerDownload::finish()
     if (!plainError_ && !decompressor_) {
         decompressor_ = Decompressor::forStream(head_);
         auto fed = feed(head_);
-        if (!fed)
-            plainError_ = std::move(fed).error();
+        if (!fed) plainError_ = std::move(fed).error();
         head_.clear();
     }
     if (!plainError_) {
         auto finished = decompressor_->finish().context(label_);
-        if (!finished)
-            plainError_ = std::move(finished).error();
+        if (!finished) plainError_ = std::move(finished).error();
     }
     if (plainError_) {
         // The blob digest decides which error the user sees; an authentic

@@ -1,17 +1,17 @@
-#include <berth/fetch/parallel_download.hpp>
-
-#include <berth/base/log.hpp>
-
 #include <algorithm>
+#include <berth/base/log.hpp>
+#include <berth/fetch/parallel_download.hpp>
 #include <cctype>
 #include <chrono>
 #include <curl/curl.h>
 #include <memory>
 #include <thread>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 using Clock = std::chrono::steady_clock;
 
@@ -61,8 +61,7 @@ size_t onHeader(char* data, size_t size, size_t count, void* user)
         return n;
     }
     auto colon = line.find(':');
-    if (colon == std::string_view::npos)
-        return n;
+    if (colon == std::string_view::npos) return n;
     std::string name(line.substr(0, colon));
     for (char& c : name)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -71,8 +70,7 @@ size_t onHeader(char* data, size_t size, size_t count, void* user)
         value.remove_prefix(1);
     while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
         value.remove_suffix(1);
-    if (name == "content-range")
-        t->rangeHeader = std::string(value);
+    if (name == "content-range") t->rangeHeader = std::string(value);
     t->download->responseHeader(name, std::string(value));
     return n;
 }
@@ -87,8 +85,9 @@ size_t onData(char* data, size_t size, size_t count, void* user)
         if (t->status == 206) {
             auto start = contentRangeStart(t->rangeHeader);
             if (!start || *start != t->requestedFrom) {
-                t->failure = Error(t->download->label() + ": the server resumed at the wrong "
-                                                          "offset (" +
+                t->failure = Error(t->download->label() +
+                                   ": the server resumed at the wrong "
+                                   "offset (" +
                                    t->rangeHeader + ")");
                 return 0;
             }
@@ -108,8 +107,7 @@ size_t onData(char* data, size_t size, size_t count, void* user)
         chunk.remove_prefix(drop);
         t->skip -= static_cast<int64_t>(drop);
     }
-    if (chunk.empty())
-        return n;
+    if (chunk.empty()) return n;
     int64_t expected = t->download->expectedSize();
     // Stop a blob that is longer than announced before it fills the disk.
     if (expected >= 0 && t->received + static_cast<int64_t>(chunk.size()) > expected) {
@@ -136,26 +134,22 @@ std::optional<int64_t> contentRangeStart(std::string_view header)
 {
     while (!header.empty() && header.front() == ' ')
         header.remove_prefix(1);
-    if (!header.starts_with("bytes "))
-        return std::nullopt;
+    if (!header.starts_with("bytes ")) return std::nullopt;
     header.remove_prefix(6);
     int64_t value = 0;
     size_t i = 0;
     for (; i < header.size() && std::isdigit(static_cast<unsigned char>(header[i])); ++i) {
-        if (value > (INT64_MAX - 9) / 10)
-            return std::nullopt;
+        if (value > (INT64_MAX - 9) / 10) return std::nullopt;
         value = value * 10 + (header[i] - '0');
     }
-    if (i == 0 || i >= header.size() || header[i] != '-')
-        return std::nullopt;
+    if (i == 0 || i >= header.size() || header[i] != '-') return std::nullopt;
     return value;
 }
 
 Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downloads,
                           const DownloadHooks& hooks, Progress& progress, int parallel)
 {
-    if (downloads.empty())
-        return ok();
+    if (downloads.empty()) return ok();
     parallel = std::max(1, parallel);
     std::vector<std::unique_ptr<Transfer>> transfers;
     for (Download* d : downloads) {
@@ -166,8 +160,7 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         transfers.push_back(std::move(t));
     }
     CURLM* multi = curl_multi_init();
-    if (!multi)
-        return Error("cannot create a libcurl multi handle");
+    if (!multi) return Error("cannot create a libcurl multi handle");
     // Whatever happens, no easy handle outlives the multi handle.
     auto cleanup = [&] {
         for (auto& t : transfers)
@@ -182,16 +175,14 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
     std::optional<std::string> authHeader;
     if (hooks.authorization) {
         auto auth = hooks.authorization(false);
-        if (!auth)
-            return fail(std::move(auth).error());
+        if (!auth) return fail(std::move(auth).error());
         authHeader = *auth;
     }
 
     auto startTransfer = [&](Transfer& t) -> Result<void> {
         t.release(multi);
         t.easy = curl_easy_init();
-        if (!t.easy)
-            return Error("cannot create a libcurl handle");
+        if (!t.easy) return Error("cannot create a libcurl handle");
         BERTH_CHECK(http.configure(t.easy, t.download->url()));
         t.status = 0;
         t.statusKnown = false;
@@ -206,8 +197,7 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         curl_easy_setopt(t.easy, CURLOPT_HEADERFUNCTION, onHeader);
         curl_easy_setopt(t.easy, CURLOPT_HEADERDATA, &t);
         curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
-        if (authHeader)
-            t.headers = curl_slist_append(t.headers, authHeader->c_str());
+        if (authHeader) t.headers = curl_slist_append(t.headers, authHeader->c_str());
         for (const auto& h : t.download->requestHeaders())
             t.headers = curl_slist_append(t.headers, h.c_str());
         curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, t.headers);
@@ -235,8 +225,7 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
 
     auto retryLater = [&](Transfer& t, const std::string& why) -> bool {
         t.release(multi);
-        if (!http.options().retry.mayRetry(t.attempts))
-            return false;
+        if (!http.options().retry.mayRetry(t.attempts)) return false;
         auto delay = http.options().retry.delayBefore(t.attempts + 1);
         logDebug("{}: {}; resuming at byte {} in {} ms", t.download->label(), why, t.received,
                  delay.count());
@@ -264,8 +253,7 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         if (status == 200 || status == 206) {
             int64_t expected = t.download->expectedSize();
             if (expected >= 0 && t.received < expected) {
-                if (retryLater(t, "connection closed early"))
-                    return ok();
+                if (retryLater(t, "connection closed early")) return ok();
                 return Error(t.download->label() + ": size mismatch: expected " +
                              std::to_string(expected) + " bytes, got " +
                              std::to_string(t.received));
@@ -289,8 +277,7 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         }
         if (isRetryableStatus(status) && retryLater(t, "HTTP " + std::to_string(status)))
             return ok();
-        if (hooks.httpError)
-            return hooks.httpError(status, t.errorBody, t.download->label());
+        if (hooks.httpError) return hooks.httpError(status, t.errorBody, t.download->label());
         return Error(t.download->label() + ": HTTP " + std::to_string(status));
     };
 
@@ -305,21 +292,17 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         // Start what may start, in order, within the parallel bound.
         for (auto& tp : transfers) {
             Transfer& t = *tp;
-            if (t.phase == Phase::Done)
-                continue;
+            if (t.phase == Phase::Done) continue;
             allDone = false;
-            if (active >= parallel)
-                break;
-            if (t.phase == Phase::Active)
-                continue;
+            if (active >= parallel) break;
+            if (t.phase == Phase::Active) continue;
             if ((t.phase == Phase::Waiting || t.phase == Phase::Retrying) && t.notBefore > now) {
                 nextWake = std::min(nextWake, t.notBefore);
                 continue;
             }
             if (t.phase == Phase::Pending || t.phase == Phase::Waiting) {
                 auto start = t.download->begin();
-                if (!start)
-                    return fail(std::move(start).error());
+                if (!start) return fail(std::move(start).error());
                 if (*start == DownloadStart::Skip) {
                     t.phase = Phase::Done;
                     progress.finish(t.key, "already in the store");
@@ -335,25 +318,21 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
                 }
             }
             auto started = startTransfer(t);
-            if (!started)
-                return fail(std::move(started).error());
+            if (!started) return fail(std::move(started).error());
             ++active;
         }
-        if (allDone)
-            break;
+        if (allDone) break;
 
         int running = 0;
         if (curl_multi_perform(multi, &running) != CURLM_OK)
             return fail(Error("libcurl multi transfer failed"));
         int pending = 0;
         while (CURLMsg* msg = curl_multi_info_read(multi, &pending)) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
+            if (msg->msg != CURLMSG_DONE) continue;
             Transfer* t = nullptr;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
             auto handled = onDone(*t, msg->data.result);
-            if (!handled)
-                return fail(std::move(handled).error());
+            if (!handled) return fail(std::move(handled).error());
         }
         progress.draw();
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(nextWake - Clock::now());

@@ -1,16 +1,19 @@
 #include <berth/fetch/progress.hpp>
-
 #include <fmt/format.h>
-
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 using Clock = std::chrono::steady_clock;
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(Clock::duration d)
+{
+    return std::chrono::duration<double>(d).count();
+}
 
 } // namespace
 
@@ -21,7 +24,10 @@ Progress::Progress(ProgressMode mode, std::FILE* out) : mode_(mode), out_(out)
     begin_ = Clock::now();
 }
 
-Progress::~Progress() { close(); }
+Progress::~Progress()
+{
+    close();
+}
 
 std::string Progress::humanBytes(double bytes)
 {
@@ -31,7 +37,8 @@ std::string Progress::humanBytes(double bytes)
         bytes /= 1024;
         ++unit;
     }
-    return unit == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[unit]);
+    return unit == 0 ? fmt::format("{:.0f} B", bytes)
+                     : fmt::format("{:.1f} {}", bytes, units[unit]);
 }
 
 std::string Progress::barLine(const std::string& label, int64_t done, int64_t total,
@@ -41,13 +48,12 @@ std::string Progress::barLine(const std::string& label, int64_t done, int64_t to
     std::string name = label.size() > 22 ? label.substr(0, 21) + "…" : label;
     std::string bar(kBarWidth, ' ');
     if (total > 0) {
-        int filled = static_cast<int>(static_cast<double>(done) / static_cast<double>(total) *
-                                      kBarWidth);
+        int filled =
+            static_cast<int>(static_cast<double>(done) / static_cast<double>(total) * kBarWidth);
         filled = std::min(filled, kBarWidth);
         for (int i = 0; i < filled; ++i)
             bar[i] = '=';
-        if (filled < kBarWidth && !finished)
-            bar[filled] = '>';
+        if (filled < kBarWidth && !finished) bar[filled] = '>';
     } else if (finished) {
         bar.assign(kBarWidth, '=');
     }
@@ -60,8 +66,7 @@ std::string Progress::barLine(const std::string& label, int64_t done, int64_t to
     else if (bytesPerSecond > 0) {
         tail = humanBytes(bytesPerSecond) + "/s";
         if (total > done)
-            tail += fmt::format(" ETA {:.0f}s",
-                                static_cast<double>(total - done) / bytesPerSecond);
+            tail += fmt::format(" ETA {:.0f}s", static_cast<double>(total - done) / bytesPerSecond);
     }
     return fmt::format("{:<22} [{}] {:>21} {}", name, bar, sizes, tail);
 }
@@ -85,14 +90,12 @@ double Progress::rate(const Item& item) const
 void Progress::start(int key)
 {
     Item& item = items_.at(key);
-    if (item.started)
-        return;
+    if (item.started) return;
     item.started = true;
     item.startedAt = Clock::now();
     if (mode_ == ProgressMode::Lines)
         fmt::print(out_, "Fetching {}{}\n", item.label,
-                   item.total >= 0 ? " (" + humanBytes(static_cast<double>(item.total)) + ")"
-                                   : "");
+                   item.total >= 0 ? " (" + humanBytes(static_cast<double>(item.total)) + ")" : "");
     draw();
 }
 
@@ -110,14 +113,12 @@ void Progress::finish(int key, const std::string& note)
         item.started = true;
         item.startedAt = Clock::now();
         // Nothing was transferred (already in the store, not modified).
-        if (item.total > 0)
-            item.done = item.total;
+        if (item.total > 0) item.done = item.total;
     }
     item.finished = true;
     item.finishedAt = Clock::now();
     item.note = note;
-    if (item.total < 0)
-        item.total = item.done;
+    if (item.total < 0) item.total = item.done;
     if (mode_ == ProgressMode::Lines && wasStarted)
         fmt::print(out_, "Fetched {}: {} ({}, {:.1f}s)\n", item.label, note,
                    humanBytes(static_cast<double>(item.done)),
@@ -129,29 +130,27 @@ void Progress::finish(int key, const std::string& note)
 
 void Progress::draw(bool force)
 {
-    if (mode_ != ProgressMode::Bars || closed_ || items_.empty())
-        return;
+    if (mode_ != ProgressMode::Bars || closed_ || items_.empty()) return;
     auto now = Clock::now();
-    if (!force && now - lastDraw_ < std::chrono::milliseconds(100))
-        return;
+    if (!force && now - lastDraw_ < std::chrono::milliseconds(100)) return;
     lastDraw_ = now;
     std::string text;
     // Back up over what we drew last time and draw every line again.
-    if (drawnLines_ > 0)
-        text += fmt::format("\x1b[{}A", drawnLines_);
+    if (drawnLines_ > 0) text += fmt::format("\x1b[{}A", drawnLines_);
     int64_t done = 0, total = 0;
     bool allFinished = true;
     for (const auto& item : items_) {
-        text += "\r\x1b[K" + barLine(item.label, item.done, item.total, rate(item),
-                                     item.finished, item.note) +
+        text += "\r\x1b[K" +
+                barLine(item.label, item.done, item.total, rate(item), item.finished, item.note) +
                 "\n";
         done += item.done;
         total += std::max<int64_t>(item.total, item.done);
         allFinished = allFinished && item.finished;
     }
     double s = seconds(now - begin_);
-    text += "\r\x1b[K" + barLine("total", done, total, s > 0.05 ? done / s : 0, allFinished,
-                                 fmt::format("{:.1f}s", s)) +
+    text += "\r\x1b[K" +
+            barLine("total", done, total, s > 0.05 ? done / s : 0, allFinished,
+                    fmt::format("{:.1f}s", s)) +
             "\n";
     drawnLines_ = static_cast<int>(items_.size()) + 1;
     std::fputs(text.c_str(), out_);
@@ -160,8 +159,7 @@ void Progress::draw(bool force)
 
 void Progress::close()
 {
-    if (closed_)
-        return;
+    if (closed_) return;
     draw(true);
     closed_ = true;
 }

@@ -1,14 +1,14 @@
-#include <berth/fetch/registry_client.hpp>
-
 #include <berth/base/json.hpp>
 #include <berth/base/log.hpp>
+#include <berth/fetch/registry_client.hpp>
 #include <berth/image/oci_media_types.hpp>
-
 #include <curl/curl.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 constexpr size_t kMaxManifestBytes = 4 << 20;
 constexpr size_t kMaxTokenBytes = 1 << 20;
@@ -26,8 +26,8 @@ std::string urlEscape(const std::string& text)
 
 std::string acceptHeader()
 {
-    return "Accept: " + std::string(oci_media::Manifest) + ", " +
-           std::string(oci_media::Index) + ", " + std::string(oci_media::DockerManifest) + ", " +
+    return "Accept: " + std::string(oci_media::Manifest) + ", " + std::string(oci_media::Index) +
+           ", " + std::string(oci_media::DockerManifest) + ", " +
            std::string(oci_media::DockerManifestList);
 }
 
@@ -36,20 +36,16 @@ std::string acceptHeader()
 std::string manifestMediaType(const HttpResponse& response)
 {
     std::string type = response.header("content-type");
-    if (auto semi = type.find(';'); semi != std::string::npos)
-        type.resize(semi);
+    if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
     while (!type.empty() && type.back() == ' ')
         type.pop_back();
-    if (isIndexMediaType(type) || isManifestMediaType(type))
-        return type;
+    if (isIndexMediaType(type) || isManifestMediaType(type)) return type;
     auto json = parseJson(response.body, "manifest");
     if (json && json->is_object()) {
         if (json->contains("mediaType") && (*json)["mediaType"].is_string())
             return (*json)["mediaType"].get<std::string>();
-        if (json->contains("manifests"))
-            return std::string(oci_media::Index);
-        if (json->contains("layers"))
-            return std::string(oci_media::Manifest);
+        if (json->contains("manifests")) return std::string(oci_media::Index);
+        if (json->contains("layers")) return std::string(oci_media::Manifest);
     }
     return type;
 }
@@ -69,8 +65,7 @@ std::string RegistryClient::blobUrl(const Digest& digest) const
 
 Result<void> RegistryClient::chooseScheme()
 {
-    if (!baseUrl_.empty())
-        return ok();
+    if (!baseUrl_.empty()) return ok();
     std::string https = "https://" + reference_.registry;
     if (!http_.options().allowHttp) {
         baseUrl_ = https;
@@ -99,13 +94,11 @@ Result<HttpResponse> RegistryClient::request(HttpRequest request, const std::str
     std::vector<std::string> base = request.headers;
     for (int round = 0;; ++round) {
         request.headers = base;
-        if (authHeader_)
-            request.headers.push_back(*authHeader_);
+        if (authHeader_) request.headers.push_back(*authHeader_);
         BERTH_TRY(HttpResponse response,
                   http_.send(request).context("registry " + reference_.registry + ": " +
                                               reference_.str()));
-        if (response.status != 401 || round == 1)
-            return response;
+        if (response.status != 401 || round == 1) return response;
         // A token from before may have expired: answer the challenge again.
         BERTH_CHECK(authenticate(response));
     }
@@ -125,8 +118,7 @@ Result<void> RegistryClient::authenticate(const HttpResponse& unauthorized)
         }
     for (const auto& c : challenges)
         if (c.scheme == "basic") {
-            if (!credential_)
-                return httpError(401, unauthorized.body, reference_.str());
+            if (!credential_) return httpError(401, unauthorized.body, reference_.str());
             authHeader_ = "Authorization: Basic " +
                           base64Encode(credential_->username + ":" + credential_->password);
             return ok();
@@ -139,9 +131,9 @@ Result<void> RegistryClient::fetchToken(const AuthChallenge& challenge)
 {
     std::string realm = challenge.param("realm");
     if (realm.empty())
-        return Error("registry " + reference_.registry +
-                     ": Bearer challenge names no token realm");
-    if (!realm.starts_with("https://") && !(realm.starts_with("http://") && http_.options().allowHttp))
+        return Error("registry " + reference_.registry + ": Bearer challenge names no token realm");
+    if (!realm.starts_with("https://") &&
+        !(realm.starts_with("http://") && http_.options().allowHttp))
         return Error("registry " + reference_.registry + ": token realm '" + realm +
                      "' is not https (pass --insecure-options=http to allow it)");
     // The scope the challenge names, else pull access to our repository.
@@ -150,10 +142,8 @@ Result<void> RegistryClient::fetchToken(const AuthChallenge& challenge)
         scope = "repository:" + reference_.repository + ":pull";
     std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
     std::string service = challenge.param("service");
-    if (!service.empty())
-        url += "service=" + urlEscape(service) + "&";
-    if (!scope.empty())
-        url += "scope=" + urlEscape(scope);
+    if (!service.empty()) url += "service=" + urlEscape(service) + "&";
+    if (!scope.empty()) url += "scope=" + urlEscape(scope);
     HttpRequest request;
     request.url = url;
     request.maxResponseBytes = kMaxTokenBytes;
@@ -173,16 +163,14 @@ Result<void> RegistryClient::fetchToken(const AuthChallenge& challenge)
             if (json.contains(key) && json[key].is_string() && token.empty())
                 token = json[key].get<std::string>();
     }
-    if (token.empty())
-        return Error(what + ": the token server's answer holds no token");
+    if (token.empty()) return Error(what + ": the token server's answer holds no token");
     authHeader_ = "Authorization: Bearer " + token;
     return ok();
 }
 
 Result<std::optional<std::string>> RegistryClient::authorization(bool refresh)
 {
-    if (refresh && challenge_)
-        BERTH_CHECK(fetchToken(*challenge_));
+    if (refresh && challenge_) BERTH_CHECK(fetchToken(*challenge_));
     return authHeader_;
 }
 
@@ -193,28 +181,25 @@ Error RegistryClient::httpError(long status, const std::string& body, const std:
     if (json && json->is_object() && json->contains("errors") && (*json)["errors"].is_array() &&
         !(*json)["errors"].empty() && (*json)["errors"][0].is_object()) {
         const Json& e = (*json)["errors"][0];
-        if (e.contains("code") && e["code"].is_string())
-            code = e["code"].get<std::string>();
+        if (e.contains("code") && e["code"].is_string()) code = e["code"].get<std::string>();
         if (e.contains("message") && e["message"].is_string())
             message = e["message"].get<std::string>();
     }
-    std::string line = "registry " + reference_.registry + ": " + what + ": HTTP " +
-                       std::to_string(status);
-    if (!code.empty())
-        line += " " + code;
-    if (!message.empty() && message != code)
-        line += " (" + message + ")";
+    std::string line =
+        "registry " + reference_.registry + ": " + what + ": HTTP " + std::to_string(status);
+    if (!code.empty()) line += " " + code;
+    if (!message.empty() && message != code) line += " (" + message + ")";
     std::string hint;
     if (status == 401)
-        hint = credential_ ? "the credentials from " + credential_->source +
-                                 " were refused; run 'berth login " + reference_.registry +
-                                 "' again"
-                           : "this registry needs credentials; run 'berth login " +
-                                 reference_.registry + "'";
+        hint =
+            credential_
+                ? "the credentials from " + credential_->source +
+                      " were refused; run 'berth login " + reference_.registry + "' again"
+                : "this registry needs credentials; run 'berth login " + reference_.registry + "'";
     else if (status == 403)
         hint = "the account has no pull access to " + reference_.repository;
-    else if (code == "MANIFEST_UNKNOWN" || (status == 404 && what.find('@') == std::string::npos &&
-                                            code.empty()))
+    else if (code == "MANIFEST_UNKNOWN" ||
+             (status == 404 && what.find('@') == std::string::npos && code.empty()))
         hint = "no such tag or digest in " + reference_.repository + "; check the reference";
     else if (code == "NAME_UNKNOWN")
         hint = "no repository '" + reference_.repository + "' on this registry; check the name";
@@ -224,8 +209,7 @@ Error RegistryClient::httpError(long status, const std::string& body, const std:
         hint = "the registry cannot serve this in a format berth reads";
     else if (status >= 500)
         hint = "the registry failed; try again later";
-    if (!hint.empty())
-        line += ": " + hint;
+    if (!hint.empty()) line += ": " + hint;
     return Error(line);
 }
 
@@ -234,8 +218,7 @@ Result<void> RegistryClient::ping()
     HttpRequest r;
     r.maxResponseBytes = 64 << 10;
     BERTH_TRY(HttpResponse response, request(r, "/v2/"));
-    if (response.status != 200)
-        return httpError(response.status, response.body, "/v2/");
+    if (response.status != 200) return httpError(response.status, response.body, "/v2/");
     return ok();
 }
 
@@ -244,14 +227,12 @@ Result<ManifestDocument> RegistryClient::getManifest(const std::string& ref)
     HttpRequest r;
     r.headers.push_back(acceptHeader());
     r.maxResponseBytes = kMaxManifestBytes;
-    std::string what = reference_.name() + (ref.find(':') != std::string::npos &&
-                                                    ref.starts_with("sha")
-                                                ? "@" + ref
-                                                : ":" + ref);
+    std::string what =
+        reference_.name() +
+        (ref.find(':') != std::string::npos && ref.starts_with("sha") ? "@" + ref : ":" + ref);
     BERTH_TRY(HttpResponse response,
               request(r, "/v2/" + reference_.repository + "/manifests/" + ref));
-    if (response.status != 200)
-        return httpError(response.status, response.body, what);
+    if (response.status != 200) return httpError(response.status, response.body, what);
     std::string mediaType = manifestMediaType(response);
     if (!isIndexMediaType(mediaType) && !isManifestMediaType(mediaType))
         return Error("registry " + reference_.registry + ": " + what +
@@ -269,7 +250,8 @@ Result<ManifestDocument> RegistryClient::getManifest(const std::string& ref)
     std::string stated = response.header("docker-content-digest");
     if (!requested && !stated.empty()) {
         auto statedDigest = Digest::parse(stated);
-        if (statedDigest && statedDigest->algorithm() == algorithm && !(*statedDigest == doc.digest))
+        if (statedDigest && statedDigest->algorithm() == algorithm &&
+            !(*statedDigest == doc.digest))
             return Error("registry " + reference_.registry + ": " + what +
                          ": manifest digest mismatch: the registry states " + stated +
                          " but served " + doc.digest.str());
@@ -287,12 +269,11 @@ Result<std::string> RegistryClient::getBlob(const Digest& digest, int64_t size, 
     r.maxResponseBytes = maxBytes;
     BERTH_TRY(HttpResponse response,
               request(r, "/v2/" + reference_.repository + "/blobs/" + digest.str()));
-    if (response.status != 200)
-        return httpError(response.status, response.body, what);
+    if (response.status != 200) return httpError(response.status, response.body, what);
     Digest actual = Hasher::hash(digest.algorithm(), response.body);
     if (!(actual == digest))
-        return Error("registry " + reference_.registry + ": " + what +
-                     ": digest mismatch: got " + actual.str() + "; refusing it");
+        return Error("registry " + reference_.registry + ": " + what + ": digest mismatch: got " +
+                     actual.str() + "; refusing it");
     if (size >= 0 && static_cast<int64_t>(response.body.size()) != size)
         return Error("registry " + reference_.registry + ": " + what + ": size mismatch");
     return std::move(response.body);

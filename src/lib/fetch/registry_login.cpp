@@ -1,26 +1,22 @@
-#include <berth/fetch/registry_login.hpp>
-
 #include <berth/fetch/credentials.hpp>
 #include <berth/fetch/docker_reference.hpp>
 #include <berth/fetch/http_client.hpp>
 #include <berth/fetch/registry_client.hpp>
-
+#include <berth/fetch/registry_login.hpp>
 #include <cctype>
 
-namespace berth {
+namespace berth
+{
 
 Result<std::string> normaliseRegistryName(const std::string& text)
 {
     std::string name = text;
     for (const char* scheme : {"docker://", "https://", "http://"})
-        if (name.starts_with(scheme))
-            name = name.substr(std::string_view(scheme).size());
-    if (auto slash = name.find('/'); slash != std::string::npos)
-        name.resize(slash);
+        if (name.starts_with(scheme)) name = name.substr(std::string_view(scheme).size());
+    if (auto slash = name.find('/'); slash != std::string::npos) name.resize(slash);
     for (char& c : name)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name.empty())
-        return Error("no registry named in '" + text + "'");
+    if (name.empty()) return Error("no registry named in '" + text + "'");
     for (char c : name)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
               c == '[' || c == ']'))
@@ -32,8 +28,7 @@ Result<std::string> loginToRegistry(const std::string& registryText, const std::
                                     const std::string& password, const FetchOptions& options)
 {
     BERTH_TRY(std::string registry, normaliseRegistryName(registryText));
-    if (username.empty())
-        return Error("login to " + registry + ": no username given");
+    if (username.empty()) return Error("login to " + registry + ": no username given");
     HttpOptions httpOptions;
     httpOptions.verifyTls = !options.insecureTls;
     httpOptions.allowHttp = options.allowHttp;

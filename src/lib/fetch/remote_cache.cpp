@@ -1,25 +1,29 @@
-#include <berth/fetch/remote_cache.hpp>
-
 #include <berth/base/json.hpp>
-
+#include <berth/fetch/remote_cache.hpp>
 #include <cctype>
 
-namespace berth {
+namespace berth
+{
 
-std::string remoteCacheKey(const std::string& url) { return "remote:" + url; }
+std::string remoteCacheKey(const std::string& url)
+{
+    return "remote:" + url;
+}
 
 std::string RemoteCacheEntry::toJson() const
 {
-    Json j{{"imageId", imageId},   {"etag", etag},           {"lastModified", lastModified},
-           {"maxAge", maxAge},     {"fetchedAt", fetchedAt}};
+    Json j{{"imageId", imageId},
+           {"etag", etag},
+           {"lastModified", lastModified},
+           {"maxAge", maxAge},
+           {"fetchedAt", fetchedAt}};
     return j.dump();
 }
 
 Result<RemoteCacheEntry> RemoteCacheEntry::fromJson(std::string_view text)
 {
     BERTH_TRY(Json j, parseJson(text, "remote cache entry"));
-    if (!j.is_object())
-        return Error("remote cache entry is not an object");
+    if (!j.is_object()) return Error("remote cache entry is not an object");
     RemoteCacheEntry e;
     BERTH_TRY(e.imageId, jsonString(j, "imageId", "remote cache entry"));
     BERTH_TRY(e.etag, jsonOptionalString(j, "etag", "remote cache entry"));
@@ -43,8 +47,7 @@ int64_t cacheControlMaxAge(std::string_view header)
         pos += 7;
         while (pos < h.size() && h[pos] == ' ')
             ++pos;
-        if (!whole || pos >= h.size() || h[pos] != '=')
-            continue;
+        if (!whole || pos >= h.size() || h[pos] != '=') continue;
         ++pos;
         while (pos < h.size() && (h[pos] == ' ' || h[pos] == '"'))
             ++pos;
@@ -52,8 +55,7 @@ int64_t cacheControlMaxAge(std::string_view header)
         bool any = false;
         while (pos < h.size() && std::isdigit(static_cast<unsigned char>(h[pos]))) {
             any = true;
-            if (value < (int64_t(1) << 40))
-                value = value * 10 + (h[pos] - '0');
+            if (value < (int64_t(1) << 40)) value = value * 10 + (h[pos] - '0');
             ++pos;
         }
         return any ? value : 0;

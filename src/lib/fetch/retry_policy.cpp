@@ -1,13 +1,12 @@
 #include <berth/fetch/retry_policy.hpp>
-
 #include <curl/curl.h>
 
-namespace berth {
+namespace berth
+{
 
 std::chrono::milliseconds RetryPolicy::delayBefore(int attempt) const
 {
-    if (attempt <= 1)
-        return std::chrono::milliseconds(0);
+    if (attempt <= 1) return std::chrono::milliseconds(0);
     auto delay = initialDelay;
     for (int i = 2; i < attempt && delay < maxDelay; ++i)
         delay *= 2;

@@ -1,10 +1,11 @@
 #include <berth/fetch/www_authenticate.hpp>
-
 #include <cctype>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 bool isTokenChar(char c)
 {
@@ -51,10 +52,8 @@ public:
         ++pos_; // opening quote
         while (!atEnd()) {
             char c = text_[pos_++];
-            if (c == '"')
-                return true;
-            if (c == '\\' && !atEnd())
-                c = text_[pos_++];
+            if (c == '"') return true;
+            if (c == '\\' && !atEnd()) c = text_[pos_++];
             out->push_back(c);
         }
         return false;
@@ -81,19 +80,16 @@ std::vector<AuthChallenge> parseWwwAuthenticate(std::string_view header)
     Cursor in(header);
     while (true) {
         in.skipSpacesAndCommas();
-        if (in.atEnd())
-            break;
+        if (in.atEnd()) break;
         std::string_view scheme = in.token();
-        if (scheme.empty())
-            break; // garbage: keep what we have
+        if (scheme.empty()) break; // garbage: keep what we have
         AuthChallenge challenge;
         challenge.scheme = lower(scheme);
         // Parameters follow until a token that is not followed by '=' starts
         // the next challenge.
         while (true) {
             in.skipSpacesAndCommas();
-            if (in.atEnd())
-                break;
+            if (in.atEnd()) break;
             size_t mark = in.pos();
             std::string_view name = in.token();
             in.skipSpaces();

@@ -1,9 +1,7 @@
 #include <berth/base/file.hpp>
 #include <berth/fetch/credentials.hpp>
-
-#include <doctest/doctest.h>
-
 #include <cstdlib>
+#include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,9 +26,12 @@ TEST_CASE("credentials are found by host, by URL key and by the longest reposito
 {
     std::string json = R"({
       "auths": {
-        "reg.example:5000": {"auth": ")" + base64Encode("alice:secret") + R"("},
-        "https://index.docker.io/v1/": {"auth": ")" + base64Encode("bob:pw") + R"("},
-        "reg.example:5000/team": {"auth": ")" + base64Encode("team:tpw") + R"("},
+        "reg.example:5000": {"auth": ")" +
+                       base64Encode("alice:secret") + R"("},
+        "https://index.docker.io/v1/": {"auth": ")" +
+                       base64Encode("bob:pw") + R"("},
+        "reg.example:5000/team": {"auth": ")" +
+                       base64Encode("team:tpw") + R"("},
         "helper.example": {}
       },
       "credHelpers": {"x": "y"}
@@ -71,8 +72,9 @@ TEST_CASE("login and logout edit auth.json keeping other keys, mode 0600")
     REQUIRE(::mkdtemp(dirTemplate));
     std::string dir = dirTemplate;
     std::string file = dir + "/sub/auth.json";
-    REQUIRE(writeFileAtomic(dir + "/seed.json",
-                            R"({"auths": {"https://reg.example:5000/v1/": {"auth": "eDp5"}}, "credHelpers": {"k": "v"}})"));
+    REQUIRE(writeFileAtomic(
+        dir + "/seed.json",
+        R"({"auths": {"https://reg.example:5000/v1/": {"auth": "eDp5"}}, "credHelpers": {"k": "v"}})"));
     REQUIRE(makeDirectories(dir + "/sub"));
     auto seed = readFile(dir + "/seed.json");
     REQUIRE(seed);

@@ -1,5 +1,4 @@
 #include <berth/fetch/discovery.hpp>
-
 #include <doctest/doctest.h>
 
 using namespace berth;
@@ -61,9 +60,9 @@ TEST_CASE("meta tags are read whatever the attribute order, quoting and case")
 
 TEST_CASE("templates render every variable or do not apply")
 {
-    std::map<std::string, std::string> vars{{"name", "example.com/app"}, {"version", "1.0"},
-                                            {"os", "linux"},             {"arch", "amd64"},
-                                            {"ext", "aci"},              {"channel", "beta"}};
+    std::map<std::string, std::string> vars{
+        {"name", "example.com/app"}, {"version", "1.0"}, {"os", "linux"},
+        {"arch", "amd64"},           {"ext", "aci"},     {"channel", "beta"}};
     CHECK(renderTemplate("https://h/{name}-{version}-{os}-{arch}.{ext}", vars).value() ==
           "https://h/example.com/app-1.0-linux-amd64.aci");
     CHECK(renderTemplate("https://h/{channel}/{name}.{ext}", vars).value() ==

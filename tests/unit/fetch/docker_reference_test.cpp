@@ -1,6 +1,5 @@
 #include <berth/fetch/docker_reference.hpp>
 #include <berth/fetch/registry_login.hpp>
-
 #include <doctest/doctest.h>
 
 using namespace berth;

@@ -3,7 +3,6 @@
 #include <berth/fetch/progress.hpp>
 #include <berth/fetch/remote_cache.hpp>
 #include <berth/fetch/retry_policy.hpp>
-
 #include <curl/curl.h>
 #include <doctest/doctest.h>
 
@@ -84,8 +83,8 @@ TEST_CASE("Cache-Control max-age and the remote cache entry")
 
 TEST_CASE("progress bars stay within a line and show rate and ETA")
 {
-    std::string line = Progress::barLine("sha256:0123456789ab", 512 << 10, 1 << 20, 256 << 10,
-                                         false, "");
+    std::string line =
+        Progress::barLine("sha256:0123456789ab", 512 << 10, 1 << 20, 256 << 10, false, "");
     CHECK(line.size() < 100);
     CHECK(line.find("512.0 KiB / 1.0 MiB") != std::string::npos);
     CHECK(line.find("ETA 2s") != std::string::npos);

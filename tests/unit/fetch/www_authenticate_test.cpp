@@ -1,5 +1,4 @@
 #include <berth/fetch/www_authenticate.hpp>
-
 #include <doctest/doctest.h>
 
 using namespace berth;
@@ -30,7 +29,8 @@ TEST_CASE("spacing, case, unquoted values and escapes are accepted")
 
 TEST_CASE("several challenges in one header are told apart")
 {
-    auto c = parseWwwAuthenticate(R"(Basic realm="Registry Realm", Bearer realm="https://t/x",service=s)");
+    auto c = parseWwwAuthenticate(
+        R"(Basic realm="Registry Realm", Bearer realm="https://t/x",service=s)");
     REQUIRE(c.size() == 2);
     CHECK(c[0].scheme == "basic");
     CHECK(c[0].param("realm") == "Registry Realm");
