@@ -58,7 +58,7 @@ runtime=runc
 command -v runc >/dev/null || runtime=crun
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-fetch.XXXXXX")
-# shellcheck source=../tests/fixtures/registry/servers.bash
+# shellcheck source=/dev/null # tests/fixtures/registry/servers.bash
 source "$source_root/tests/fixtures/registry/servers.bash"
 cleanup() {
     stop_servers

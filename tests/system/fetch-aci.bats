@@ -6,9 +6,10 @@
 # certificate is still checked for the name example.com.
 # requires: unprivileged python3 openssl curl
 # shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+# shellcheck disable=SC2034,SC2030,SC2031 # STORE is read by helpers; each test exports its own env
 
 load helpers
-# shellcheck source=../fixtures/registry/servers.bash
+# shellcheck source=/dev/null # tests/fixtures/registry/servers.bash
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
 setup_file() {

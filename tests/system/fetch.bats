@@ -7,7 +7,7 @@
 # shellcheck disable=SC2154 # status, output, stderr: set by bats' run
 
 load helpers
-# shellcheck source=../fixtures/registry/servers.bash
+# shellcheck source=/dev/null # tests/fixtures/registry/servers.bash
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
 setup_file() {
@@ -229,7 +229,7 @@ blob_gets() {
 }
 
 @test "a server stopped mid-blob and back a moment later: the fetch resumes and succeeds" {
-    local layer cut
+    local layer
     layer=$(layer_digest "$FIXTURES/oci-gzip")
     # The layer is about 1 MB: cut the connection after 300 kB of it and
     # refuse connections for 1.5 s, as a restarting registry does.
