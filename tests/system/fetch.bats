@@ -277,3 +277,11 @@ blob_gets() {
     assert_store_sane
     assert_no_staging_left
 }
+
+@test "nothing listening: one line naming the address, after bounded retries" {
+    local port
+    port=$(free_port)
+    run_berth -125 "$INSECURE" fetch "docker://127.0.0.1:$port/test/busybox"
+    assert_one_line_error "cannot connect to 127.0.0.1:$port"
+    assert_no_staging_left
+}
