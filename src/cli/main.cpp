@@ -13,6 +13,27 @@
 using namespace berth;
 using namespace berth::cli;
 
+namespace {
+
+// CLI11 reports a mistyped command as "A subcommand is required"; find the
+// first word that is not a global option and name it instead.
+const char* unknownCommand(CLI::App& app, int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        std::string word = argv[i];
+        if (word == "--root" || word == "--insecure-options") {
+            ++i;
+            continue;
+        }
+        if (word.starts_with("-"))
+            continue;
+        return app.get_subcommand_no_throw(word) ? nullptr : argv[i];
+    }
+    return nullptr;
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
     // A closed pipe reading our output is an error to report, not a signal
@@ -40,6 +61,8 @@ int main(int argc, char** argv)
     addLoginCommand(app, context, action);
     addLogoutCommand(app, context, action);
 
+    if (const char* word = unknownCommand(app, argc, argv))
+        return fail(std::string("unknown command '") + word + "' (see 'berth --help')");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -137,20 +137,24 @@ Result<void> removeContentsAt(int dirFd, const std::string& shownPath, int depth
             continue;
         if (::unlinkat(dirFd, name.c_str(), 0) == 0)
             continue;
-        if (errno != EISDIR && errno != EPERM) {
-            if (errno == ENOENT)
+        int unlinkError = errno;
+        if (unlinkError != EISDIR && unlinkError != EPERM) {
+            if (unlinkError == ENOENT)
                 continue;
             result = Error::fromErrno("unlink '" + shownPath + "/" + name + "'");
             break;
         }
+        // EISDIR means a real directory (a symlink would have been unlinked):
+        // make it ours to list before opening it, as a mode-0 directory
+        // cannot be opened.
+        if (unlinkError == EISDIR)
+            ::fchmodat(dirFd, name.c_str(), 0700, 0);
         int child = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child < 0) {
             result = Error::fromErrno("open '" + shownPath + "/" + name + "'");
             break;
         }
         UniqueFd childFd(child);
-        // A directory we cannot list (mode 0) is ours to make listable.
-        ::fchmod(child, 0700);
         result = removeContentsAt(child, shownPath + "/" + name, depth + 1);
         if (!result)
             break;
@@ -169,6 +173,8 @@ Result<void> removeTreeAt(int dirFd, const std::string& name)
 {
     if (::unlinkat(dirFd, name.c_str(), 0) == 0 || errno == ENOENT)
         return ok();
+    if (errno == EISDIR)
+        ::fchmodat(dirFd, name.c_str(), 0700, 0);
     int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
