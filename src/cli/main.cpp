@@ -27,7 +27,10 @@ const char* unknownCommand(CLI::App& app, int argc, char** argv)
         }
         if (word.starts_with("-"))
             continue;
-        return app.get_subcommand_no_throw(word) ? nullptr : argv[i];
+        for (const CLI::App* command : app.get_subcommands({}))
+            if (command->get_name() == word)
+                return nullptr;
+        return argv[i];
     }
     return nullptr;
 }
