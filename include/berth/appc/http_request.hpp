@@ -13,7 +13,10 @@ namespace berth
 // One HTTP/1.x request as the metadata service sees it. Only what that
 // service needs is supported: origin-form targets, Content-Length bodies (no
 // chunked uploads), keep-alive.
-struct HttpRequest {
+// Not "HttpRequest": fetch's HTTP client has a berth::HttpRequest of its own,
+// and two classes of one name in one program break the one-definition rule
+// (the linker kept one implicit operator= for both, and the server crashed).
+struct MetadataRequest {
     std::string method;   // "GET", case-sensitive as RFC 9110 says
     std::string target;   // as sent: "/token/acMetadata/v1/pod/uuid?x=1"
     std::string path;     // target before '?', not yet percent-decoded
@@ -51,7 +54,7 @@ public:
     State state() const { return state_; }
 
     // After Complete: the request; the parser then looks at buffered bytes.
-    HttpRequest take();
+    MetadataRequest take();
 
     // After Failed: the status to answer with (400, 413, 431, 501, 505) and
     // a short reason for the body and the debug log.
@@ -68,7 +71,7 @@ private:
     HttpLimits limits_;
     std::string buffer_;
     State state_ = State::NeedMore;
-    HttpRequest current_;
+    MetadataRequest current_;
     bool haveHead_ = false;
     size_t bodyStart_ = 0;
     size_t contentLength_ = 0;

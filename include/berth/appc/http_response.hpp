@@ -9,18 +9,20 @@ namespace berth
 {
 
 // One HTTP/1.1 response of the metadata service.
-struct HttpResponse {
+// Named apart from fetch's berth::HttpResponse (one-definition rule, see
+// MetadataRequest).
+struct MetadataResponse {
     int status = 200;
     std::string contentType; // left out when empty
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers; // extra fields
     bool close = false; // "Connection: close", then the server hangs up
 
-    static HttpResponse text(int status, std::string body,
-                             std::string contentType = "text/plain; charset=utf-8");
-    static HttpResponse json(std::string body);
+    static MetadataResponse text(int status, std::string body,
+                                 std::string contentType = "text/plain; charset=utf-8");
+    static MetadataResponse json(std::string body);
     // An error with a one-line plain-text body.
-    static HttpResponse error(int status, std::string_view reason);
+    static MetadataResponse error(int status, std::string_view reason);
 };
 
 // "Not Found" for 404; "Unknown" for codes not listed.
@@ -28,6 +30,6 @@ std::string_view httpReasonPhrase(int status);
 
 // The bytes on the wire. A response to HEAD keeps Content-Length and drops
 // the body (RFC 9110 §9.3.2).
-std::string serializeHttpResponse(const HttpResponse& response, bool headRequest = false);
+std::string serializeHttpResponse(const MetadataResponse& response, bool headRequest = false);
 
 } // namespace berth

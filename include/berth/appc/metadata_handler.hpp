@@ -63,17 +63,17 @@ public:
     MetadataHandler(PodMetadata pod, PodHmacKey key, std::string token,
                     HmacKeyLookup otherPods = {});
 
-    HttpResponse handle(const HttpRequest& request) const;
+    MetadataResponse handle(const MetadataRequest& request) const;
 
     const std::string& token() const { return token_; }
     const PodMetadata& pod() const { return pod_; }
     const PodHmacKey& key() const { return key_; }
 
 private:
-    HttpResponse handlePod(const HttpRequest& request, std::string_view rest) const;
-    HttpResponse handleApp(const HttpRequest& request, std::string_view rest) const;
-    HttpResponse sign(const HttpRequest& request) const;
-    HttpResponse verify(const HttpRequest& request) const;
+    MetadataResponse handlePod(const MetadataRequest& request, std::string_view rest) const;
+    MetadataResponse handleApp(const MetadataRequest& request, std::string_view rest) const;
+    MetadataResponse sign(const MetadataRequest& request) const;
+    MetadataResponse verify(const MetadataRequest& request) const;
 
     PodMetadata pod_;
     PodHmacKey key_;

@@ -21,7 +21,7 @@ int decodeChar(char c)
 
 } // namespace
 
-std::string base64Encode(std::string_view bytes)
+std::string encodeBase64(std::string_view bytes)
 {
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
@@ -46,7 +46,7 @@ std::string base64Encode(std::string_view bytes)
     return out;
 }
 
-std::optional<std::string> base64Decode(std::string_view text)
+std::optional<std::string> decodeBase64Strict(std::string_view text)
 {
     if (text.size() % 4 != 0) return std::nullopt;
     std::string out;

@@ -88,7 +88,7 @@ bool containsToken(std::string_view list, std::string_view token)
 
 } // namespace
 
-std::optional<std::string_view> HttpRequest::header(std::string_view lowercaseName) const
+std::optional<std::string_view> MetadataRequest::header(std::string_view lowercaseName) const
 {
     for (const auto& [name, value] : headers)
         if (name == lowercaseName) return std::string_view(value);
@@ -165,7 +165,7 @@ HttpRequestParser::State HttpRequestParser::poll()
 
 HttpRequestParser::State HttpRequestParser::parseHead(size_t headEnd, size_t bodyStart)
 {
-    current_ = HttpRequest{};
+    current_ = MetadataRequest{};
     std::string_view head(buffer_.data(), headEnd);
     std::vector<std::string_view> lines;
     while (!head.empty()) {
@@ -246,10 +246,10 @@ HttpRequestParser::State HttpRequestParser::parseHead(size_t headEnd, size_t bod
     return State::NeedMore;
 }
 
-HttpRequest HttpRequestParser::take()
+MetadataRequest HttpRequestParser::take()
 {
-    HttpRequest request = std::move(current_);
-    current_ = HttpRequest{};
+    MetadataRequest request = std::move(current_);
+    current_ = MetadataRequest{};
     haveHead_ = false;
     bodyStart_ = 0;
     contentLength_ = 0;

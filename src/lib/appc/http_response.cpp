@@ -3,21 +3,21 @@
 namespace berth
 {
 
-HttpResponse HttpResponse::text(int status, std::string body, std::string contentType)
+MetadataResponse MetadataResponse::text(int status, std::string body, std::string contentType)
 {
-    HttpResponse r;
+    MetadataResponse r;
     r.status = status;
     r.contentType = std::move(contentType);
     r.body = std::move(body);
     return r;
 }
 
-HttpResponse HttpResponse::json(std::string body)
+MetadataResponse MetadataResponse::json(std::string body)
 {
     return text(200, std::move(body), "application/json");
 }
 
-HttpResponse HttpResponse::error(int status, std::string_view reason)
+MetadataResponse MetadataResponse::error(int status, std::string_view reason)
 {
     std::string body(reason.empty() ? httpReasonPhrase(status) : reason);
     body += '\n';
@@ -62,7 +62,7 @@ std::string_view httpReasonPhrase(int status)
     }
 }
 
-std::string serializeHttpResponse(const HttpResponse& response, bool headRequest)
+std::string serializeHttpResponse(const MetadataResponse& response, bool headRequest)
 {
     std::string out;
     out.reserve(128 + response.body.size());

@@ -34,14 +34,14 @@ const std::string* findValue(const std::vector<std::pair<std::string, std::strin
     return nullptr;
 }
 
-bool isReadMethod(const HttpRequest& request)
+bool isReadMethod(const MetadataRequest& request)
 {
     return request.method == "GET" || request.method == "HEAD";
 }
 
-HttpResponse methodNotAllowed(const char* allow)
+MetadataResponse methodNotAllowed(const char* allow)
 {
-    auto response = HttpResponse::error(405, "method not allowed");
+    auto response = MetadataResponse::error(405, "method not allowed");
     response.headers.emplace_back("Allow", allow);
     return response;
 }
@@ -52,7 +52,7 @@ bool tokensEqual(std::string_view given, const std::string& expected)
     return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
-Result<std::map<std::string, std::string>> formOf(const HttpRequest& request)
+Result<std::map<std::string, std::string>> formOf(const MetadataRequest& request)
 {
     if (auto type = request.header("content-type")) {
         std::string lower(*type);
@@ -73,32 +73,33 @@ MetadataHandler::MetadataHandler(PodMetadata pod, PodHmacKey key, std::string to
 {
 }
 
-HttpResponse MetadataHandler::handle(const HttpRequest& request) const
+MetadataResponse MetadataHandler::handle(const MetadataRequest& request) const
 {
     // "/TOKEN/acMetadata/v1/REST". A wrong or missing token gets the same
     // answer whatever follows, so nothing about the pod leaks without it.
     std::string_view path = request.path;
-    if (!path.starts_with('/')) return HttpResponse::error(400, "bad request target");
+    if (!path.starts_with('/')) return MetadataResponse::error(400, "bad request target");
     path.remove_prefix(1);
     auto slash = path.find('/');
     std::string_view token = path.substr(0, slash);
     if (!tokensEqual(token, token_))
-        return HttpResponse::error(401, "missing or wrong metadata token");
+        return MetadataResponse::error(401, "missing or wrong metadata token");
     path.remove_prefix(slash == std::string_view::npos ? path.size() : slash);
-    if (!path.starts_with(kApiPrefix)) return HttpResponse::error(404, "not found");
+    if (!path.starts_with(kApiPrefix)) return MetadataResponse::error(404, "not found");
     path.remove_prefix(kApiPrefix.size());
 
     // Names are AC Names/Identifiers; decoding lets clients escape '/' in
     // annotation names and is refused when malformed.
     auto decoded = percentDecode(path);
-    if (!decoded) return HttpResponse::error(400, decoded.error().message());
+    if (!decoded) return MetadataResponse::error(400, decoded.error().message());
     std::string_view rest = *decoded;
     if (rest.starts_with("pod/")) return handlePod(request, rest.substr(4));
     if (rest.starts_with("apps/")) return handleApp(request, rest.substr(5));
-    return HttpResponse::error(404, "not found");
+    return MetadataResponse::error(404, "not found");
 }
 
-HttpResponse MetadataHandler::handlePod(const HttpRequest& request, std::string_view rest) const
+MetadataResponse MetadataHandler::handlePod(const MetadataRequest& request,
+                                            std::string_view rest) const
 {
     if (rest == "hmac/sign") {
         if (request.method != "POST") return methodNotAllowed("POST");
@@ -109,54 +110,57 @@ HttpResponse MetadataHandler::handlePod(const HttpRequest& request, std::string_
         return verify(request);
     }
     if (!isReadMethod(request)) return methodNotAllowed("GET, HEAD");
-    if (rest == "annotations") return HttpResponse::json(annotationsJson(pod_.annotations));
+    if (rest == "annotations") return MetadataResponse::json(annotationsJson(pod_.annotations));
     if (rest.starts_with("annotations/")) {
         if (const auto* value = findValue(pod_.annotations, rest.substr(12)))
-            return HttpResponse::text(200, *value);
-        return HttpResponse::error(404, "no such pod annotation");
+            return MetadataResponse::text(200, *value);
+        return MetadataResponse::error(404, "no such pod annotation");
     }
-    if (rest == "manifest") return HttpResponse::json(pod_.podManifestJson);
-    if (rest == "uuid") return HttpResponse::text(200, pod_.uuid, kAsciiText);
-    return HttpResponse::error(404, "not found");
+    if (rest == "manifest") return MetadataResponse::json(pod_.podManifestJson);
+    if (rest == "uuid") return MetadataResponse::text(200, pod_.uuid, kAsciiText);
+    return MetadataResponse::error(404, "not found");
 }
 
-HttpResponse MetadataHandler::handleApp(const HttpRequest& request, std::string_view rest) const
+MetadataResponse MetadataHandler::handleApp(const MetadataRequest& request,
+                                            std::string_view rest) const
 {
     auto slash = rest.find('/');
-    if (slash == std::string_view::npos) return HttpResponse::error(404, "not found");
+    if (slash == std::string_view::npos) return MetadataResponse::error(404, "not found");
     std::string_view name = rest.substr(0, slash);
     std::string_view entry = rest.substr(slash + 1);
     auto app = std::find_if(pod_.apps.begin(), pod_.apps.end(),
                             [&](const AppMetadata& a) { return a.name == name; });
-    if (app == pod_.apps.end()) return HttpResponse::error(404, "no such app in this pod");
+    if (app == pod_.apps.end()) return MetadataResponse::error(404, "no such app in this pod");
     if (!isReadMethod(request)) return methodNotAllowed("GET, HEAD");
-    if (entry == "annotations") return HttpResponse::json(annotationsJson(app->annotations));
+    if (entry == "annotations") return MetadataResponse::json(annotationsJson(app->annotations));
     if (entry.starts_with("annotations/")) {
         if (const auto* value = findValue(app->annotations, entry.substr(12)))
-            return HttpResponse::text(200, *value);
-        return HttpResponse::error(404, "no such app annotation");
+            return MetadataResponse::text(200, *value);
+        return MetadataResponse::error(404, "no such app annotation");
     }
-    if (entry == "image/manifest") return HttpResponse::json(app->imageManifestJson);
-    if (entry == "image/id") return HttpResponse::text(200, app->imageId, kAsciiText);
-    return HttpResponse::error(404, "not found");
+    if (entry == "image/manifest") return MetadataResponse::json(app->imageManifestJson);
+    if (entry == "image/id") return MetadataResponse::text(200, app->imageId, kAsciiText);
+    return MetadataResponse::error(404, "not found");
 }
 
-HttpResponse MetadataHandler::sign(const HttpRequest& request) const
+MetadataResponse MetadataHandler::sign(const MetadataRequest& request) const
 {
     auto form = formOf(request);
-    if (!form) return HttpResponse::error(400, form.error().message());
+    if (!form) return MetadataResponse::error(400, form.error().message());
     auto content = form->find("content");
-    if (content == form->end()) return HttpResponse::error(400, "form field 'content' is required");
-    return HttpResponse::text(200, key_.sign(content->second), kAsciiText);
+    if (content == form->end())
+        return MetadataResponse::error(400, "form field 'content' is required");
+    return MetadataResponse::text(200, key_.sign(content->second), kAsciiText);
 }
 
-HttpResponse MetadataHandler::verify(const HttpRequest& request) const
+MetadataResponse MetadataHandler::verify(const MetadataRequest& request) const
 {
     auto form = formOf(request);
-    if (!form) return HttpResponse::error(400, form.error().message());
+    if (!form) return MetadataResponse::error(400, form.error().message());
     for (const char* field : {"content", "uuid", "signature"})
         if (!form->contains(field))
-            return HttpResponse::error(400, std::string("form field '") + field + "' is required");
+            return MetadataResponse::error(400,
+                                           std::string("form field '") + field + "' is required");
     const std::string& uuid = form->at("uuid");
     bool valid = false;
     if (uuid == pod_.uuid) {
@@ -167,8 +171,8 @@ HttpResponse MetadataHandler::verify(const HttpRequest& request) const
     }
     // The spec: 403 whenever the check fails, unknown pods included, so a
     // caller cannot probe which UUIDs exist.
-    if (!valid) return HttpResponse::text(403, "signature verification failed\n", kAsciiText);
-    return HttpResponse::text(200, "", kAsciiText);
+    if (!valid) return MetadataResponse::text(403, "signature verification failed\n", kAsciiText);
+    return MetadataResponse::text(200, "", kAsciiText);
 }
 
 std::string newMetadataToken()

@@ -181,14 +181,15 @@ void MetadataServer::processRequests(Connection& c)
             }
             if (state == HttpRequestParser::State::Failed) {
                 logDebug("metadata server: bad request: {}", c.parser.errorReason());
-                auto response = HttpResponse::error(c.parser.errorStatus(), c.parser.errorReason());
+                auto response =
+                    MetadataResponse::error(c.parser.errorStatus(), c.parser.errorReason());
                 response.close = true;
                 c.output += serializeHttpResponse(response);
                 c.closeAfterWrite = true;
                 break;
             }
-            HttpRequest request = c.parser.take();
-            HttpResponse response = handler_->handle(request);
+            MetadataRequest request = c.parser.take();
+            MetadataResponse response = handler_->handle(request);
             if (!request.keepAlive) response.close = true;
             c.closeAfterWrite = response.close;
             c.output += serializeHttpResponse(response, request.method == "HEAD");

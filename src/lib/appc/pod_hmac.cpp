@@ -56,12 +56,12 @@ PodHmacKey::~PodHmacKey()
 
 std::string PodHmacKey::sign(std::string_view content) const
 {
-    return base64Encode(hmacSha512(key_, content));
+    return encodeBase64(hmacSha512(key_, content));
 }
 
 bool PodHmacKey::verify(std::string_view content, std::string_view signatureBase64) const
 {
-    auto signature = base64Decode(signatureBase64);
+    auto signature = decodeBase64Strict(signatureBase64);
     if (!signature) return false;
     std::string expected = hmacSha512(key_, content);
     if (expected.empty() || signature->size() != expected.size()) return false;

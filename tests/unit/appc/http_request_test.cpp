@@ -131,14 +131,14 @@ TEST_CASE("a failed parser stays failed")
 TEST_CASE("responses carry length, type and reason")
 {
     auto wire =
-        serializeHttpResponse(HttpResponse::text(200, "abc", "text/plain; charset=us-ascii"));
+        serializeHttpResponse(MetadataResponse::text(200, "abc", "text/plain; charset=us-ascii"));
     CHECK(wire.starts_with("HTTP/1.1 200 OK\r\n"));
     CHECK(wire.find("Content-Type: text/plain; charset=us-ascii\r\n") != std::string::npos);
     CHECK(wire.find("Content-Length: 3\r\n") != std::string::npos);
     CHECK(wire.ends_with("\r\n\r\nabc"));
-    auto head = serializeHttpResponse(HttpResponse::text(200, "abc"), true);
+    auto head = serializeHttpResponse(MetadataResponse::text(200, "abc"), true);
     CHECK(head.ends_with("Content-Length: 3\r\nCache-Control: no-store\r\n\r\n"));
-    auto closing = HttpResponse::error(404, "");
+    auto closing = MetadataResponse::error(404, "");
     closing.close = true;
     wire = serializeHttpResponse(closing);
     CHECK(wire.starts_with("HTTP/1.1 404 Not Found\r\n"));

@@ -18,18 +18,18 @@ MetadataHandler makeHandler(HmacKeyLookup lookup = {})
                            std::move(lookup));
 }
 
-HttpRequest get(std::string path, std::string method = "GET")
+MetadataRequest get(std::string path, std::string method = "GET")
 {
-    HttpRequest r;
+    MetadataRequest r;
     r.method = std::move(method);
     r.path = "/" + kToken + "/acMetadata/v1" + path;
     r.target = r.path;
     return r;
 }
 
-HttpRequest postForm(std::string path, std::vector<std::pair<std::string, std::string>> fields)
+MetadataRequest postForm(std::string path, std::vector<std::pair<std::string, std::string>> fields)
 {
-    HttpRequest r = get(std::move(path), "POST");
+    MetadataRequest r = get(std::move(path), "POST");
     r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
     for (const auto& [k, v] : fields) {
         if (!r.body.empty()) r.body += '&';
@@ -93,7 +93,7 @@ TEST_CASE("app endpoints answer per app, and unknown apps are 404")
 TEST_CASE("without the right token nothing is told")
 {
     auto handler = makeHandler();
-    HttpRequest r = get("/pod/uuid");
+    MetadataRequest r = get("/pod/uuid");
     r.path = "/acMetadata/v1/pod/uuid";
     CHECK(handler.handle(r).status == 401);
     r.path = "/" + kToken.substr(1) + "x/acMetadata/v1/pod/uuid";
