@@ -70,8 +70,15 @@ Result<void> parseSegments(RunCommand& run, std::vector<std::string> rest)
 
 Result<void> finish(RunCommand& run, std::vector<std::string> rest, const Context& context)
 {
-    BERTH_CHECK(parseSegments(run, std::move(rest)));
     RunOptions& o = run.options;
+    if (!o.podManifest.empty()) {
+        // The manifest names the apps; a stray IMAGE is a mistake worth
+        // hearing of, not something to run beside them.
+        if (!rest.empty())
+            return Error("--pod-manifest takes no IMAGE or COMMAND (got '" + rest[0] + "')");
+    } else {
+        BERTH_CHECK(parseSegments(run, std::move(rest)));
+    }
     for (auto& v : run.volumes)
         (v.find(",kind=") != std::string::npos ? o.appcVolumes : o.volumes).push_back(v);
     if (run.network == "none")
@@ -134,6 +141,8 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
     cmd->add_option("--cap-drop", o.capDrop, "Drop a capability (or 'all')")
         ->allow_extra_args(false);
     cmd->add_option("--userns", run->userns, "keep-id: keep your uid and gid inside");
+    cmd->add_option("--pod-manifest", o.podManifest,
+                    "Run the apps of an appc pod manifest (JSON) instead of IMAGE");
     cmd->add_option("--rootfs", o.rootfs,
                     "Run a directory tree (as an overlay lower dir) instead of an image");
     cmd->callback([run, cmd, &context, &action]() {

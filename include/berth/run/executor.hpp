@@ -7,9 +7,15 @@
 namespace berth
 {
 
+class PodMetadataService;
+
 struct ExecutionCallbacks {
     // Called in stage0 once the pod's init exists (for state transitions).
     std::function<void(pid_t initPid)> started;
+    // The appc pod's metadata service: handed the listening socket the pod's
+    // init sends, and served from the executor's poll loop (berth stays
+    // single-threaded, see metadata_server.hpp).
+    PodMetadataService* metadata = nullptr;
 };
 
 // Runs a planned pod and returns its exit status: the apps' (see

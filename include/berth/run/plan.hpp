@@ -92,6 +92,10 @@ struct PodPlan {
     NetworkMode network = NetworkMode::None;
     std::string hostname;
     std::vector<AppPlan> apps;
+    // The appc metadata service's port on the pod's loopback: the pod's init
+    // listens there and hands the socket to stage0. 0: none (no appc pod, or
+    // --net=host where stage0 listens on the host's loopback itself).
+    uint16_t metadataPort = 0;
     // Extra fds kept open in the pod's init (e.g. a listening socket for a
     // metadata service), numbered from 3 in the apps when passed on.
     std::vector<int> inheritedFds;

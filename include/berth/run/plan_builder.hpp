@@ -1,11 +1,13 @@
 #pragma once
 
+#include <berth/appc/app_plan.hpp>
 #include <berth/base/result.hpp>
 #include <berth/image/app_spec.hpp>
 #include <berth/image/image_record.hpp>
 #include <berth/run/environment.hpp>
 #include <berth/run/plan.hpp>
 #include <berth/run/run_options.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,9 @@ struct ResolvedApp {
     std::string passwdText;             // the image's /etc/passwd ("" when absent)
     std::string groupText;
     std::vector<std::string> envFileTexts; // one per AppOptions::envFiles
+    // Set for every app of an appc pod: its name, app, AC_* environment,
+    // event handlers and volumes come from the reified pod manifest.
+    std::optional<AppcAppPlan> appc;
 };
 
 struct PlanContext {

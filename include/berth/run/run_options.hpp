@@ -38,6 +38,7 @@ struct RunOptions {
     std::vector<std::string> volumes;     // -v SRC:DST[:ro]
     std::vector<std::string> tmpfs;       // --tmpfs DST[:opts]
     std::vector<std::string> appcVolumes; // --volume NAME,kind=…
+    std::string podManifest;              // --pod-manifest FILE: the apps come from it
     std::vector<std::string> capAdd;
     std::vector<std::string> capDrop;
     bool allowUnsigned = false; // --insecure-options=image

@@ -20,19 +20,6 @@ Result<MountOp> parseBindVolume(const std::string& spec);
 // nosuid, nodev, exec, …).
 Result<MountOp> parseTmpfsVolume(const std::string& spec);
 
-// An appc volume: NAME,kind=host,source=PATH[,readOnly=true] or
-// NAME,kind=empty[,mode=0755][,uid=N][,gid=N][,readOnly=true].
-struct AppcVolume {
-    std::string name;
-    enum class Kind { Host, Empty } kind = Kind::Host;
-    std::string source;
-    bool readOnly = false;
-    uint32_t mode = 0755;
-    uint32_t uid = 0;
-    uint32_t gid = 0;
-};
-Result<AppcVolume> parseAppcVolume(const std::string& spec);
-
 // Refuses two mounts on one destination (the user would silently lose one).
 Result<void> checkDuplicateDestinations(const std::vector<MountOp>& mounts);
 

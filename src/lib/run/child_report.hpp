@@ -12,10 +12,11 @@ namespace berth
 // and a SOCK_SEQPACKET send is one message.
 struct ChildMessage {
     enum Type : uint32_t {
-        Failure = 1,   // set-up or exec failed: print, the pod exits with exitCode
-        TtyMaster = 2, // the app's pty master comes with it (SCM_RIGHTS)
-        TtyAck = 3,    // stage0 → app: the window size is set, go on
-        Notice = 4,    // a choice the user must hear of (a fallback): printed as a warning
+        Failure = 1,          // set-up or exec failed: print, the pod exits with exitCode
+        TtyMaster = 2,        // the app's pty master comes with it (SCM_RIGHTS)
+        TtyAck = 3,           // stage0 → app: the window size is set, go on
+        Notice = 4,           // a choice the user must hear of (a fallback): printed as a warning
+        MetadataListener = 5, // the appc metadata service's socket (SCM_RIGHTS)
     };
     uint32_t type = Failure;
     int32_t exitCode = 125;

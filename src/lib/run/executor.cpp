@@ -3,6 +3,7 @@
 #include "prepared_pod.hpp"
 #include "pty.hpp"
 
+#include <berth/appc/pod_metadata_service.hpp>
 #include <berth/base/log.hpp>
 #include <berth/run/executor.hpp>
 #include <berth/stage/user_namespace.hpp>
@@ -118,7 +119,7 @@ Received receive(int socketFd)
 }
 
 // Handles one message from the pod; false when the socket is closed.
-bool handleMessage(int socketFd, PtyRelay& pty)
+bool handleMessage(int socketFd, PtyRelay& pty, PodMetadataService* metadata)
 {
     Received r = receive(socketFd);
     if (!r.got) return false;
@@ -132,6 +133,11 @@ bool handleMessage(int socketFd, PtyRelay& pty)
         ChildMessage ack;
         ack.type = ChildMessage::TtyAck;
         [[maybe_unused]] ssize_t n = ::send(socketFd, &ack, sizeof ack, MSG_NOSIGNAL);
+    } else if (r.message.type == ChildMessage::MetadataListener && r.fd) {
+        if (!metadata)
+            logWarning("the pod sent a metadata service socket nobody asked for");
+        else if (auto served = metadata->serve(std::move(r.fd)); !served)
+            logWarning("metadata service: {}", served.error().message());
     }
     return true;
 }
@@ -172,11 +178,11 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
     bool socketOpen = true;
     bool outputOpen = true;
     while (true) {
-        pollfd fds[5];
+        pollfd fds[6];
         nfds_t n = 0;
         fds[n++] = {init.pidFd(), POLLIN, 0};
         fds[n++] = {signals.fd(), POLLIN, 0};
-        int socketIndex = -1, masterIndex = -1, stdinIndex = -1;
+        int socketIndex = -1, masterIndex = -1, stdinIndex = -1, metadataIndex = -1;
         if (socketOpen) {
             socketIndex = static_cast<int>(n);
             fds[n++] = {oursFd, POLLIN, 0};
@@ -189,11 +195,19 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
                 fds[n++] = {STDIN_FILENO, POLLIN, 0};
             }
         }
+        if (callbacks.metadata && callbacks.metadata->pollFd() >= 0) {
+            metadataIndex = static_cast<int>(n);
+            fds[n++] = {callbacks.metadata->pollFd(), POLLIN, 0};
+        }
         if (::poll(fds, n, -1) < 0) {
             if (errno == EINTR) continue;
             return Error::fromErrno("poll");
         }
-        if (socketIndex >= 0 && fds[socketIndex].revents) socketOpen = handleMessage(oursFd, pty);
+        if (socketIndex >= 0 && fds[socketIndex].revents)
+            socketOpen = handleMessage(oursFd, pty, callbacks.metadata);
+        if (metadataIndex >= 0 && fds[metadataIndex].revents)
+            if (auto served = callbacks.metadata->dispatch(); !served)
+                logWarning("metadata service: {}", served.error().message());
         if (masterIndex >= 0 && fds[masterIndex].revents) outputOpen = pty.pumpOutput();
         if (stdinIndex >= 0 && fds[stdinIndex].revents) pty.pumpInput();
         if (fds[1].revents) {
@@ -210,7 +224,7 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
         }
         if (fds[0].revents) {
             // The pod is gone: whatever it said last is still queued.
-            while (socketOpen && handleMessage(oursFd, pty)) {
+            while (socketOpen && handleMessage(oursFd, pty, callbacks.metadata)) {
             }
             if (pty.attached()) pty.drain();
             return init.wait();

@@ -1,3 +1,4 @@
+#include <berth/appc/app_plan.hpp>
 #include <berth/pod/pod_layout.hpp>
 #include <berth/run/capabilities.hpp>
 #include <berth/run/plan_builder.hpp>
@@ -68,26 +69,22 @@ Result<std::vector<MountOp>> userVolumes(const RunOptions& options, const Resolv
         BERTH_TRY(MountOp m, parseTmpfsVolume(spec));
         mounts.push_back(std::move(m));
     }
-    for (const auto& spec : options.appcVolumes) {
-        BERTH_TRY(AppcVolume volume, parseAppcVolume(spec));
-        // An appc volume fills the app's mount point of the same name; an
-        // image without one gets nothing from it (the pod may hold other
-        // apps that use it).
-        for (const auto& point : app.spec.mountPoints) {
-            if (point.name != volume.name) continue;
-            BERTH_TRY(std::string dst, cleanContainerPath(point.path));
-            MountOp m = op(MountOp::Kind::Bind, dst,
-                           volume.kind == AppcVolume::Kind::Host ? volume.source
-                                                                 : layout.volumeDir(volume.name));
-            m.readOnly = volume.readOnly || point.readOnly;
-            if (volume.kind == AppcVolume::Kind::Empty) {
-                m.ownerUid = volume.uid;
-                m.ownerGid = volume.gid;
-                m.mode = volume.mode;
+    if (app.appc)
+        for (const auto& mount : app.appc->mounts) {
+            // Empty volumes live in the pod directory, one per pod, shared by
+            // every app that mounts them (the ACE validator's main and
+            // sidekick meet there).
+            bool empty = mount.kind == AppcMount::Kind::Empty;
+            MountOp m = op(MountOp::Kind::Bind, mount.path,
+                           empty ? layout.volumeDir(mount.volume) : mount.source);
+            m.readOnly = mount.readOnly;
+            if (empty) {
+                m.ownerUid = mount.uid;
+                m.ownerGid = mount.gid;
+                m.mode = mount.mode;
             }
             mounts.push_back(std::move(m));
         }
-    }
     BERTH_CHECK(checkDuplicateDestinations(mounts));
     return mounts;
 }
@@ -178,18 +175,25 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         const AppOptions& appOptions = options.apps[i];
         const ResolvedApp& resolved = apps[i];
         AppPlan app;
-        app.name = !appOptions.name.empty()      ? appOptions.name
-                   : !resolved.spec.name.empty() ? resolved.spec.name
-                                                 : "app" + std::to_string(i);
-        // Two apps of one image get distinct names, as appc requires.
-        for (int n = 2; !names.insert(app.name).second; ++n)
-            app.name = (appOptions.name.empty() ? resolved.spec.name : appOptions.name) + "-" +
-                       std::to_string(n);
+        if (resolved.appc) {
+            // The pod manifest named the apps (unique, checked by reifyPod).
+            app.name = resolved.appc->name;
+            if (!names.insert(app.name).second)
+                return Error("two apps of the pod are named '" + app.name + "'");
+        } else {
+            app.name = !appOptions.name.empty()      ? appOptions.name
+                       : !resolved.spec.name.empty() ? resolved.spec.name
+                                                     : "app" + std::to_string(i);
+            // Two apps of one image get distinct names, as appc requires.
+            for (int n = 2; !names.insert(app.name).second; ++n)
+                app.name = (appOptions.name.empty() ? resolved.spec.name : appOptions.name) + "-" +
+                           std::to_string(n);
+        }
 
         app.rootfs.lowerDirs = resolved.lowerDirs;
         app.rootfs.upperDir = layout.upperDir(i);
         app.rootfs.workDir = layout.workDir(i);
-        app.rootfs.readOnly = options.readOnly;
+        app.rootfs.readOnly = options.readOnly || (resolved.appc && resolved.appc->readOnlyRootFs);
         if (context.forceFuseOverlay) app.rootfs.kind = RootfsPlan::Kind::FuseOverlay;
         if (app.rootfs.lowerDirs.empty())
             return Error("image of app '" + app.name + "' has no layers");
@@ -218,6 +222,11 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         // The environment: image, then env files, then -e; berth's own
         // defaults only where the user and image set nothing.
         EnvList env = resolved.spec.env;
+        // appc's own variables come with the image's: the user's -e may
+        // still override them, as rkt's --set-env does.
+        if (resolved.appc)
+            for (const auto& [k, v] : resolved.appc->appcEnv)
+                setEnv(env, k, v);
         setEnv(env, "container", "berth");
         for (size_t f = 0; f < appOptions.envFiles.size(); ++f) {
             const std::string& text =
@@ -234,7 +243,9 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         if (!hasEnv(env, "HOME")) setEnv(env, "HOME", user.home.empty() ? "/" : user.home);
         if (!hasEnv(env, "HOSTNAME")) setEnv(env, "HOSTNAME", pod.hostname);
         if (options.tty && i == 0 && !hasEnv(env, "TERM")) setEnv(env, "TERM", "xterm");
-        if (resolved.format == ImageFormat::Aci) setEnv(env, "AC_APP_NAME", app.name);
+        // Any ACI gets its name even outside an appc pod (a mixed pod).
+        if (resolved.format == ImageFormat::Aci && !hasEnv(env, "AC_APP_NAME"))
+            setEnv(env, "AC_APP_NAME", app.name);
         app.env = formatEnv(env);
 
         std::string workdir = !appOptions.workdir.empty() ? appOptions.workdir
@@ -249,11 +260,18 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         // stdin and the terminal belong to the first app only.
         app.stdinAttached = i == 0 && (options.interactive || options.tty);
         app.tty = i == 0 && options.tty;
-        for (const auto& handler : resolved.spec.eventHandlers) {
-            if (handler.name == "pre-start")
-                app.preStart.push_back({handler.exec});
-            else if (handler.name == "post-stop")
-                app.postStop.push_back({handler.exec});
+        if (resolved.appc) {
+            for (const auto& argv : resolved.appc->preStart)
+                app.preStart.push_back({argv});
+            for (const auto& argv : resolved.appc->postStop)
+                app.postStop.push_back({argv});
+        } else {
+            for (const auto& handler : resolved.spec.eventHandlers) {
+                if (handler.name == "pre-start")
+                    app.preStart.push_back({handler.exec});
+                else if (handler.name == "post-stop")
+                    app.postStop.push_back({handler.exec});
+            }
         }
 
         // Mounts: the base set, the read-only tmpfs set, the user's, masks.

@@ -4,6 +4,7 @@
 #include "child_report.hpp"
 #include "mount_ops.hpp"
 
+#include <berth/appc/fd_passing.hpp>
 #include <cerrno>
 #include <fcntl.h>
 #include <net/if.h>
@@ -105,6 +106,30 @@ ChildError bringUpLoopback()
     return {};
 }
 
+// The appc metadata service must be reachable on the pod's own loopback,
+// which only a process in the pod's network namespace can listen on; stage0
+// serves it, so the socket travels there. Done before any app starts: an
+// app that connects at once waits in the listen queue, never meets a refusal.
+ChildError sendMetadataListener(const PreparedPod& pod, int socketFd)
+{
+    uint16_t port = pod.plan->metadataPort;
+    if (port == 0) return {};
+    int fd = createLoopbackListenerRaw(port);
+    if (fd < 0) {
+        errno = -fd;
+        return childFailure("listen for the metadata service on 127.0.0.1");
+    }
+    ChildMessage message;
+    message.type = ChildMessage::MetadataListener;
+    int rc = sendFdRaw(socketFd, fd, &message, sizeof message);
+    ::close(fd);
+    if (rc < 0) {
+        errno = -rc;
+        return childFailure("send the metadata service's socket to berth");
+    }
+    return {};
+}
+
 int exitStatusOf(int status)
 {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -140,6 +165,7 @@ int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
     if (ChildError e = pivotIntoPodRoot(pod)) return failed(e);
     if (pod.plan->network == NetworkMode::None)
         if (ChildError e = bringUpLoopback()) return failed(e);
+    if (ChildError e = sendMetadataListener(pod, socketFd)) return failed(e);
 
     int signalFd = ::signalfd(-1, &forwarded, SFD_CLOEXEC);
     if (signalFd < 0) return failed(childFailure("create signalfd"));

@@ -1,3 +1,9 @@
+#include <berth/appc/app_plan.hpp>
+#include <berth/appc/appc_pod.hpp>
+#include <berth/appc/fd_passing.hpp>
+#include <berth/appc/pod_image.hpp>
+#include <berth/appc/pod_metadata_service.hpp>
+#include <berth/appc/volume_option.hpp>
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
 #include <berth/image/aci_manifest.hpp>
@@ -12,6 +18,8 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <memory>
+#include <optional>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -99,8 +107,30 @@ Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowU
     return importImage(store, reference, options);
 }
 
+// Renders an image's layer trees and reads what planning needs from it.
+Result<ResolvedApp> resolveImage(Store& store, const ImageRecord& image, const std::string& what,
+                                 const IdMap& map)
+{
+    ResolvedApp out;
+    out.format = image.format;
+    if (image.format == ImageFormat::Oci) {
+        if (!image.configDigest) return Error("image '" + what + "' has no config");
+        BERTH_TRY(std::string text, store.readBlob(*image.configDigest));
+        BERTH_TRY(OciImageConfig config, parseOciConfig(text, "image config"));
+        BERTH_TRY(out.spec, appSpecFromOciConfig(config, shortName(image.name)));
+    } else {
+        BERTH_TRY(AciImageManifest manifest, readAciManifest(store, image));
+        out.spec = appSpecFromAciManifest(manifest);
+    }
+    // Designated: a defaulted idMap would read /etc/subuid again.
+    RenderOptions render{.idMap = map};
+    BERTH_TRY(out.lowerDirs,
+              prepareLayerTrees(store, image, render).context("image '" + what + "'"));
+    return out;
+}
+
 Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const AppOptions& app,
-                               const IdMap& map)
+                               const IdMap& map, std::optional<ImageRecord>& record)
 {
     ResolvedApp out;
     if (!options.rootfs.empty()) {
@@ -111,21 +141,16 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
     } else {
         BERTH_TRY(ImageRecord image, findImage(store, app.image, options.allowUnsigned)
                                          .context("image '" + app.image + "'"));
-        out.format = image.format;
-        if (image.format == ImageFormat::Oci) {
-            if (!image.configDigest) return Error("image '" + app.image + "' has no config");
-            BERTH_TRY(std::string text, store.readBlob(*image.configDigest));
-            BERTH_TRY(OciImageConfig config, parseOciConfig(text, "image config"));
-            BERTH_TRY(out.spec, appSpecFromOciConfig(config, shortName(image.name)));
-        } else {
-            BERTH_TRY(AciImageManifest manifest, readAciManifest(store, image));
-            out.spec = appSpecFromAciManifest(manifest);
-        }
-        // Designated: a defaulted idMap would read /etc/subuid again.
-        RenderOptions render{.idMap = map};
-        BERTH_TRY(out.lowerDirs,
-                  prepareLayerTrees(store, image, render).context("image '" + app.image + "'"));
+        BERTH_TRY(out, resolveImage(store, image, app.image, map));
+        record = std::move(image);
     }
+    return out;
+}
+
+// What planning reads from the image's files and the user's, once the app's
+// spec is final (an appc pod may replace the image's app).
+Result<void> readAppFiles(ResolvedApp& out, const AppOptions& app, const IdMap& map)
+{
     BERTH_CHECK(resolvePathOwnership(out.spec, out.lowerDirs, map));
     out.passwdText = readImageFile(out.lowerDirs, "etc/passwd");
     out.groupText = readImageFile(out.lowerDirs, "etc/group");
@@ -133,7 +158,94 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
         BERTH_TRY(std::string text, readFile(file, 1 << 20).context("--env-file"));
         out.envFileTexts.push_back(std::move(text));
     }
-    return out;
+    return ok();
+}
+
+Result<std::vector<AciVolume>> appcVolumes(const RunOptions& options)
+{
+    std::vector<AciVolume> volumes;
+    for (const auto& spec : options.appcVolumes) {
+        BERTH_TRY(AciVolume volume, parseVolumeOption(spec).context("--volume '" + spec + "'"));
+        volumes.push_back(std::move(volume));
+    }
+    return volumes;
+}
+
+// `berth run --pod-manifest FILE`: the apps, their images and names come
+// from the manifest; each becomes one AppOptions so that the rest of the
+// run treats it like an app typed on the command line.
+Result<AppcPod> podFromManifestFile(Store& store, RunOptions& options)
+{
+    if (!options.apps.empty())
+        return Error("--pod-manifest takes no IMAGE: the manifest names the pod's apps");
+    if (!options.rootfs.empty()) return Error("--pod-manifest and --rootfs exclude each other");
+    BERTH_TRY(std::string text, readFile(options.podManifest, 4 << 20).context("--pod-manifest"));
+    BERTH_TRY(AciPodManifest manifest,
+              parseAciPodManifest(text).context("--pod-manifest '" + options.podManifest + "'"));
+    BERTH_TRY(std::vector<AciVolume> volumes, appcVolumes(options));
+    BERTH_TRY(AppcPod pod,
+              podFromManifest(
+                  std::move(manifest),
+                  [&](const AciRuntimeImage& image) { return resolvePodImage(store, image); },
+                  std::move(volumes))
+                  .context("--pod-manifest '" + options.podManifest + "'"));
+    for (size_t i = 0; i < pod.manifest.apps.size(); ++i) {
+        AppOptions app;
+        app.image = pod.images[i].record.id;
+        app.name = pod.manifest.apps[i].name;
+        options.apps.push_back(std::move(app));
+    }
+    return pod;
+}
+
+// `berth run IMAGE [--- IMAGE]...` where every image is an ACI: an appc pod
+// whose manifest berth writes (and serves to the apps).
+Result<AppcPod> podFromRunImages(Store& store, const RunOptions& options,
+                                 const std::vector<std::optional<ImageRecord>>& records)
+{
+    std::vector<PodAppSource> sources;
+    for (size_t i = 0; i < records.size(); ++i) {
+        const AppOptions& app = options.apps[i];
+        PodAppSource source;
+        BERTH_TRY(source.image, loadPodImage(store, *records[i]));
+        source.name = app.name;
+        // The command given replaces the ACI's exec; the pod manifest says
+        // so, so that what /pod/manifest tells the app is what runs.
+        if (!app.command.empty() && source.image.manifest.app) {
+            AciApp replaced = *source.image.manifest.app;
+            replaced.exec = app.command;
+            source.app = std::move(replaced);
+        }
+        sources.push_back(std::move(source));
+    }
+    BERTH_TRY(std::vector<AciVolume> volumes, appcVolumes(options));
+    return podFromImages(std::move(sources), std::move(volumes));
+}
+
+// The metadata service of an appc pod and the apps' appc plans. In the
+// pod's own network namespace every port is free, so a fixed one is used
+// and the pod's init listens on it; with --net=host the apps share the
+// host's loopback, so stage0 listens on a port the kernel picks.
+Result<std::unique_ptr<PodMetadataService>> startMetadataService(const AppcPod& appcPod,
+                                                                 const std::string& uuid,
+                                                                 NetworkMode network,
+                                                                 std::vector<ResolvedApp>& apps)
+{
+    std::unique_ptr<PodMetadataService> service;
+    if (network == NetworkMode::Host) {
+        BERTH_TRY(UniqueFd listener, createLoopbackListener(0).context("metadata service"));
+        BERTH_TRY(uint16_t port, listenerPort(listener.get()));
+        BERTH_TRY(service, PodMetadataService::prepare(appcPod, uuid, port));
+        BERTH_CHECK(service->serve(std::move(listener)).context("metadata service"));
+    } else {
+        BERTH_TRY(service, PodMetadataService::prepare(appcPod, uuid));
+    }
+    BERTH_TRY(std::vector<AppcAppPlan> plans, planAppcApps(appcPod, service->url()));
+    for (size_t i = 0; i < plans.size() && i < apps.size(); ++i) {
+        apps[i].spec = plans[i].spec;
+        apps[i].appc = std::move(plans[i]);
+    }
+    return service;
 }
 
 // The files every pod gets in /etc, bound over the image's.
@@ -176,8 +288,10 @@ Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
 
 } // namespace
 
-Result<int> runPod(Store& store, const RunOptions& options)
+Result<int> runPod(Store& store, const RunOptions& requested)
 {
+    // A copy: a pod manifest adds the apps it names.
+    RunOptions options = requested;
     IdMap map = options.keepId ? IdMap::keepId() : IdMap::forCurrentUser();
     if (map.kind == IdMap::Kind::Single && !map.fallbackReason.empty())
         logWarning("{}", map.fallbackReason);
@@ -185,12 +299,36 @@ Result<int> runPod(Store& store, const RunOptions& options)
         return Error("--userns=keep-id needs subordinate ids: " + map.fallbackReason);
 
     std::vector<ResolvedApp> resolved;
+    std::optional<AppcPod> appcPod;
     PodInfo info;
     info.name = options.name;
-    for (const auto& app : options.apps) {
-        BERTH_TRY(ResolvedApp r, resolveApp(store, options, app, map));
-        resolved.push_back(std::move(r));
-        info.images.push_back(options.rootfs.empty() ? app.image : options.rootfs);
+    if (!options.podManifest.empty()) {
+        BERTH_TRY(appcPod, podFromManifestFile(store, options));
+        for (size_t i = 0; i < appcPod->images.size(); ++i) {
+            const ImageRecord& image = appcPod->images[i].record;
+            BERTH_TRY(ResolvedApp r, resolveImage(store, image, image.id, map));
+            resolved.push_back(std::move(r));
+            info.images.push_back(image.name.empty() ? image.id : image.name);
+        }
+    } else {
+        std::vector<std::optional<ImageRecord>> records;
+        for (const auto& app : options.apps) {
+            std::optional<ImageRecord> record;
+            BERTH_TRY(ResolvedApp r, resolveApp(store, options, app, map, record));
+            resolved.push_back(std::move(r));
+            records.push_back(std::move(record));
+            info.images.push_back(options.rootfs.empty() ? app.image : options.rootfs);
+        }
+        bool allAci = !resolved.empty() && options.rootfs.empty();
+        for (const auto& r : resolved)
+            allAci = allAci && r.format == ImageFormat::Aci;
+        if (allAci) {
+            BERTH_TRY(appcPod, podFromRunImages(store, options, records));
+        } else if (!options.appcVolumes.empty()) {
+            return Error("--volume " + options.appcVolumes[0] +
+                         ": appc volumes fill ACI mount points, and this pod runs other images "
+                         "(use -v SRC:DST)");
+        }
     }
 
     if (!options.name.empty()) {
@@ -202,6 +340,21 @@ Result<int> runPod(Store& store, const RunOptions& options)
     }
 
     BERTH_TRY(Pod pod, Pod::create(store, info));
+    // Everything that can fail from here on removes the new pod again.
+    auto fail = [&](Error error) -> Result<int> {
+        (void)pod.destroy(map);
+        return error;
+    };
+    std::unique_ptr<PodMetadataService> metadata;
+    if (appcPod) {
+        auto service = startMetadataService(*appcPod, pod.uuid(), options.network, resolved);
+        if (!service) return fail(std::move(service).error());
+        metadata = std::move(*service);
+    }
+    for (size_t i = 0; i < resolved.size(); ++i)
+        if (auto read = readAppFiles(resolved[i], options.apps[i], map); !read)
+            return fail(std::move(read).error());
+
     PlanContext context;
     context.uuid = pod.uuid();
     context.podDir = pod.dirIn(PodState::Run);
@@ -213,18 +366,19 @@ Result<int> runPod(Store& store, const RunOptions& options)
         overlay && overlay == std::string("fuse"))
         context.forceFuseOverlay = true;
     auto plan = buildPodPlan(options, resolved, context);
-    if (!plan) {
-        (void)pod.destroy(map);
-        return std::move(plan).error();
-    }
+    if (!plan) return fail(std::move(plan).error());
+    // With --net=host stage0 already listens on the host's loopback.
+    if (metadata && options.network != NetworkMode::Host) plan->metadataPort = metadata->port();
     PodLayout preparing{pod.dir()};
-    if (auto made = makePodDirectories(preparing, *plan); !made) {
-        (void)pod.destroy(map);
-        return std::move(made).error();
-    }
+    if (auto made = makePodDirectories(preparing, *plan); !made)
+        return fail(std::move(made).error());
     BERTH_CHECK(pod.moveTo(PodState::Run));
 
-    auto status = executePod(*plan);
+    ExecutionCallbacks callbacks;
+    callbacks.metadata = metadata.get();
+    auto status = executePod(*plan, callbacks);
+    // The apps are gone: nobody is left to ask.
+    metadata.reset();
     int exitStatus = status ? *status : 125;
     if (auto moved = pod.moveTo(PodState::Exited); !moved)
         logWarning("{}", moved.error().message());

@@ -106,54 +106,6 @@ Result<MountOp> parseTmpfsVolume(const std::string& spec)
     return op;
 }
 
-Result<AppcVolume> parseAppcVolume(const std::string& spec)
-{
-    auto parts = split(spec, ',');
-    AppcVolume volume;
-    volume.name = parts[0];
-    if (volume.name.empty() || volume.name.find('=') != std::string::npos)
-        return Error("invalid --volume '" + spec + "': it must start with the volume's name");
-    bool kindSeen = false;
-    for (size_t i = 1; i < parts.size(); ++i) {
-        size_t eq = parts[i].find('=');
-        if (eq == std::string::npos)
-            return Error("invalid --volume '" + spec + "': expected KEY=VALUE, got '" + parts[i] +
-                         "'");
-        std::string key = parts[i].substr(0, eq);
-        std::string value = parts[i].substr(eq + 1);
-        if (key == "kind") {
-            if (value == "host")
-                volume.kind = AppcVolume::Kind::Host;
-            else if (value == "empty")
-                volume.kind = AppcVolume::Kind::Empty;
-            else
-                return Error("invalid --volume '" + spec + "': kind must be host or empty");
-            kindSeen = true;
-        } else if (key == "source") {
-            volume.source = value;
-        } else if (key == "readOnly") {
-            if (value != "true" && value != "false")
-                return Error("invalid --volume '" + spec + "': readOnly must be true or false");
-            volume.readOnly = value == "true";
-        } else if (key == "mode") {
-            BERTH_TRY(volume.mode, parseNumber(value, 8, "mode"));
-        } else if (key == "uid") {
-            BERTH_TRY(volume.uid, parseNumber(value, 10, "uid"));
-        } else if (key == "gid") {
-            BERTH_TRY(volume.gid, parseNumber(value, 10, "gid"));
-        } else if (key == "recursive") {
-            continue; // binds are always recursive here
-        } else {
-            return Error("invalid --volume '" + spec + "': unknown key '" + key + "'");
-        }
-    }
-    if (!kindSeen)
-        return Error("invalid --volume '" + spec + "': kind=host or kind=empty is required");
-    if (volume.kind == AppcVolume::Kind::Host && (volume.source.empty() || volume.source[0] != '/'))
-        return Error("invalid --volume '" + spec + "': kind=host needs source=ABSOLUTE-PATH");
-    return volume;
-}
-
 Result<void> checkDuplicateDestinations(const std::vector<MountOp>& mounts)
 {
     std::set<std::string> seen;

@@ -173,21 +173,58 @@ TEST_CASE("a duplicate volume destination fails the plan")
     CHECK(plan.error().message().find("duplicate mount destination '/data'") != std::string::npos);
 }
 
-TEST_CASE("appc volumes fill the image's mount points by name")
+TEST_CASE("an appc app takes its name, env, handlers and volumes from the pod's plan")
 {
     RunOptions o = options();
-    o.appcVolumes = {"data,kind=host,source=/srv", "scratch,kind=empty,uid=33"};
+    o.apps[0].env = {"AC_APP_NAME=mine"};
     ResolvedApp app = image();
-    app.spec.mountPoints = {{"data", "/var/data", false}, {"scratch", "/scratch", true}};
+    app.format = ImageFormat::Aci;
+    app.spec.entrypoint = {"/bin/web"}; // an ACI's exec
+    AppcAppPlan appc;
+    appc.name = "web";
+    appc.appcEnv = {{"AC_APP_NAME", "web"}, {"AC_METADATA_URL", "http://127.0.0.1:1/t"}};
+    appc.preStart = {{"/bin/setup"}};
+    appc.postStop = {{"/bin/cleanup", "now"}};
+    appc.readOnlyRootFs = true;
+    AppcMount host;
+    host.volume = "data";
+    host.path = "/var/data";
+    host.source = "/srv";
+    host.readOnly = true;
+    AppcMount empty;
+    empty.volume = "scratch";
+    empty.path = "/scratch";
+    empty.kind = AppcMount::Kind::Empty;
+    empty.uid = 33;
+    empty.mode = 0700;
+    appc.mounts = {host, empty};
+    app.appc = appc;
     auto plan = buildPodPlan(o, {app}, context());
     REQUIRE(plan);
-    auto it = std::find_if(plan->apps[0].mounts.begin(), plan->apps[0].mounts.end(),
+    const AppPlan& a = plan->apps[0];
+    CHECK(a.name == "web");
+    CHECK(a.argv == std::vector<std::string>{"/bin/web"});
+    // -e still wins over the appc variables, which follow the image's.
+    CHECK(envValue(a, "AC_APP_NAME") == "mine");
+    CHECK(envValue(a, "AC_METADATA_URL") == "http://127.0.0.1:1/t");
+    REQUIRE(a.preStart.size() == 1);
+    CHECK(a.preStart[0].argv == std::vector<std::string>{"/bin/setup"});
+    REQUIRE(a.postStop.size() == 1);
+    CHECK(a.postStop[0].argv == std::vector<std::string>{"/bin/cleanup", "now"});
+    CHECK(a.rootfs.readOnly);
+    auto it = std::find_if(a.mounts.begin(), a.mounts.end(),
                            [](const MountOp& m) { return m.destination == "/scratch"; });
-    REQUIRE(it != plan->apps[0].mounts.end());
-    CHECK(it->readOnly);
+    REQUIRE(it != a.mounts.end());
+    CHECK(!it->readOnly);
     CHECK(it->ownerUid == 33);
+    CHECK(it->mode == 0700);
     CHECK(it->source == context().podDir + "/volumes/scratch");
-    CHECK(hasMount(plan->apps[0], "/var/data"));
+    auto bound = std::find_if(a.mounts.begin(), a.mounts.end(),
+                              [](const MountOp& m) { return m.destination == "/var/data"; });
+    REQUIRE(bound != a.mounts.end());
+    CHECK(bound->source == "/srv");
+    CHECK(bound->readOnly);
+    CHECK(bound->ownerUid == -1);
 }
 
 TEST_CASE("two apps: distinct names, stdin and tty only for the first")

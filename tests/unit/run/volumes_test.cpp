@@ -37,24 +37,6 @@ TEST_CASE("--tmpfs DST[:opts] separates flags from filesystem options")
     CHECK(!parseTmpfsVolume("/x:suid"));
 }
 
-TEST_CASE("appc volumes")
-{
-    auto host = parseAppcVolume("data,kind=host,source=/srv,readOnly=true");
-    REQUIRE(host);
-    CHECK(host->name == "data");
-    CHECK(host->kind == AppcVolume::Kind::Host);
-    CHECK(host->readOnly);
-    auto empty = parseAppcVolume("work,kind=empty,mode=0700,uid=33,gid=44");
-    REQUIRE(empty);
-    CHECK(empty->kind == AppcVolume::Kind::Empty);
-    CHECK(empty->mode == 0700);
-    CHECK(empty->uid == 33);
-    CHECK(empty->gid == 44);
-    CHECK(!parseAppcVolume("x,kind=host"));
-    CHECK(!parseAppcVolume("x,source=/a"));
-    CHECK(!parseAppcVolume("x,kind=weird"));
-}
-
 TEST_CASE("a duplicate destination is an error naming it")
 {
     std::vector<MountOp> mounts{*parseBindVolume("/a:/data"), *parseTmpfsVolume("/data/")};
