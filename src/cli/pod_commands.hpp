@@ -10,6 +10,8 @@ void addListCommand(CLI::App& app, Context& context, Action& action);
 void addStatusCommand(CLI::App& app, Context& context, Action& action);
 void addRmCommand(CLI::App& app, Context& context, Action& action);
 void addGcCommand(CLI::App& app, Context& context, Action& action);
+// What run will use on this machine (info.cpp).
+void addInfoCommand(CLI::App& app, Context& context, Action& action);
 
 inline void addPodCommands(CLI::App& app, Context& context, Action& action)
 {
@@ -17,6 +19,7 @@ inline void addPodCommands(CLI::App& app, Context& context, Action& action)
     addStatusCommand(app, context, action);
     addRmCommand(app, context, action);
     addGcCommand(app, context, action);
+    addInfoCommand(app, context, action);
 }
 
 } // namespace berth::cli
