@@ -20,6 +20,7 @@ build_pkgs=(
     libarchive-dev nlohmann-json3-dev libcli11-dev doctest-dev libsubid-dev
     libgpgme-dev libfmt-dev libssl-dev libsqlite3-dev libisal-dev libzstd-dev
     zlib1g-dev liblzma-dev libbz2-dev libcurl4-openssl-dev libseccomp-dev
+    libyaml-dev
 )
 # The demo: the image comes from busybox-static; uidmap gives newuidmap and
 # newgidmap for the subordinate id map; the fixture script needs the rest.
@@ -32,7 +33,7 @@ try_pkgs=(
 test_pkgs=(
     "${try_pkgs[@]}"
     bats umoci bubblewrap fuse-overlayfs time hyperfine rsync
-    gnupg openssl ca-certificates groff-base
+    gnupg gpg openssl ca-certificates groff-base apache2-utils bsdutils curl
     docker-registry golang-go golang-github-appc-spec-dev
 )
 bench_pkgs=(podman slirp4netns debootstrap)

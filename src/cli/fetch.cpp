@@ -3,6 +3,7 @@
 #include <berth/fetch/fetcher.hpp>
 #include <berth/image/importer.hpp>
 #include <berth/image/reference.hpp>
+#include <berth/trust/verified_import.hpp>
 #include <fmt/format.h>
 #include <memory>
 #include <string>
@@ -71,7 +72,7 @@ int fetch(Context& context, const FetchOptions& options)
             fmt::print("{}\n", found->id);
             continue;
         }
-        auto record = importImage(**store, *reference, import);
+        auto record = importVerifiedImage(**store, *reference, import, TrustOptions{});
         if (!record) return fail(record.error());
         fmt::print("{}\n", record->id);
         std::fflush(stdout);

@@ -1,4 +1,5 @@
 #include "image_commands.hpp"
+#include "trust_commands.hpp"
 
 namespace berth::cli
 {
@@ -34,6 +35,7 @@ void addImageCommand(CLI::App& app, Context& context, Action& action)
     addImageExportCommand(*image, context, action);
     addImageExtractCommand(*image, context, action);
     addImageRenderCommand(*image, context, action);
+    addImageSignCommand(*image, context, action);
 }
 
 } // namespace berth::cli

@@ -8,6 +8,7 @@
 #include <berth/base/log.hpp>
 #include <berth/image/aci_manifest.hpp>
 #include <berth/image/importer.hpp>
+#include <berth/trust/verified_import.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/reference.hpp>
 #include <berth/pod/pod.hpp>
@@ -100,11 +101,16 @@ std::string shortName(const std::string& name)
 Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowUnsigned)
 {
     BERTH_TRY(ImageReference reference, ImageReference::parse(text));
-    if (reference.transport == ImageReference::Transport::Stored)
-        return store.index().resolve(text);
+    if (reference.transport == ImageReference::Transport::Stored) {
+        // The warm path: no gpg, only a look at the key directories, so an
+        // image whose key was removed with `berth trust rm` stops running.
+        BERTH_TRY(ImageRecord image, store.index().resolve(text));
+        BERTH_CHECK(checkStoredImageTrust(image, KeyringPaths::defaults()));
+        return image;
+    }
     ImportOptions options;
     options.allowUnsigned = allowUnsigned;
-    return importImage(store, reference, options);
+    return importVerifiedImage(store, reference, options, TrustOptions{});
 }
 
 // Renders an image's layer trees and reads what planning needs from it.

@@ -1,0 +1,39 @@
+#include <berth/trust/verified_import.hpp>
+
+#include <berth/base/file.hpp>
+#include <berth/image/aci_import.hpp>
+
+#include <fcntl.h>
+
+namespace berth
+{
+
+Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& reference,
+                                        ImportOptions options, const TrustOptions& trust)
+{
+    if (options.allowUnsigned || reference.transport != ImageReference::Transport::AciFile)
+        return importImage(store, reference, options);
+
+    // The name keys are looked up by comes from the manifest; reading it
+    // writes nothing, so a refusal leaves the store as it was.
+    BERTH_TRY(AciImageManifest manifest, readAciFileManifest(reference.path));
+    BERTH_TRY(UniqueFd aci, openPath(reference.path, O_RDONLY));
+    std::string signature =
+        options.signaturePath.empty() ? reference.path + ".asc" : options.signaturePath;
+    BERTH_TRY(TrustVerdict verdict,
+              verifyAciSignature(manifest.name, aci.get(), signature, trust)
+                  .context("verify '" + reference.original + "'"));
+    if (!verdict.ok())
+        return Error(describeVerdict(verdict, manifest.name));
+    options.verifiedBy = verdict.fingerprint;
+    return importImage(store, reference, options);
+}
+
+Result<void> checkStoredImageTrust(const ImageRecord& image, const KeyringPaths& keyrings)
+{
+    if (image.verifiedBy.empty() || image.verifiedBy == "insecure")
+        return ok();
+    return checkStillTrusted(image.name, image.verifiedBy, keyrings);
+}
+
+} // namespace berth
