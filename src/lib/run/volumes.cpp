@@ -1,5 +1,4 @@
 #include <berth/run/volumes.hpp>
-#include <charconv>
 #include <set>
 #include <sys/mount.h>
 
@@ -19,15 +18,6 @@ std::vector<std::string> split(const std::string& text, char separator)
         if (end == std::string::npos) return out;
         start = end + 1;
     }
-}
-
-Result<uint32_t> parseNumber(const std::string& text, int base, const std::string& what)
-{
-    uint32_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-        return Error("invalid " + what + " '" + text + "'");
-    return value;
 }
 
 } // namespace
