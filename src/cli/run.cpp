@@ -93,6 +93,10 @@ Result<void> finish(RunCommand& run, std::vector<std::string> rest, const Contex
         return Error("--userns=" + run.userns + " is not supported (use keep-id)");
     o.readOnlyTmpfs = run.readOnlyTmpfs;
     o.allowUnsigned = context.insecure.image;
+    o.fetch.insecureTls = context.insecure.tls;
+    o.fetch.allowHttp = context.insecure.http;
+    o.fetch.insecurePubkey = context.insecure.pubkey;
+    o.fetch.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
     if (!o.rootfs.empty())
         for (auto& app : o.apps) {
             // With --rootfs the first word is the command, not an image.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <berth/fetch/fetch_options.hpp>
+
 #include <berth/run/plan.hpp>
 #include <optional>
 #include <string>
@@ -42,6 +44,16 @@ struct RunOptions {
     std::vector<std::string> capAdd;
     std::vector<std::string> capDrop;
     bool allowUnsigned = false; // --insecure-options=image
+    // How images missing from the store are fetched (registries, https://
+    // ACIs, appc discovery); `run` pulls only what is missing.
+    FetchOptions fetch = defaultRunFetchOptions();
+
+    static FetchOptions defaultRunFetchOptions()
+    {
+        FetchOptions options;
+        options.pull = PullPolicy::New;
+        return options;
+    }
 };
 
 } // namespace berth

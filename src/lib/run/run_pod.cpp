@@ -8,6 +8,7 @@
 #include <berth/base/log.hpp>
 #include <berth/image/aci_manifest.hpp>
 #include <berth/image/importer.hpp>
+#include <berth/fetch/fetcher.hpp>
 #include <berth/trust/verified_import.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/reference.hpp>
@@ -98,15 +99,26 @@ std::string shortName(const std::string& name)
     return slash == std::string::npos ? name : name.substr(slash + 1);
 }
 
-Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowUnsigned)
+Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowUnsigned,
+                              const FetchOptions& fetch)
 {
     BERTH_TRY(ImageReference reference, ImageReference::parse(text));
     if (reference.transport == ImageReference::Transport::Stored) {
         // The warm path: no gpg, only a look at the key directories, so an
         // image whose key was removed with `berth trust rm` stops running.
-        BERTH_TRY(ImageRecord image, store.index().resolve(text));
-        BERTH_CHECK(checkStoredImageTrust(image, KeyringPaths::defaults()));
-        return image;
+        auto image = store.index().resolve(text);
+        if (image) {
+            BERTH_CHECK(checkStoredImageTrust(*image, KeyringPaths::defaults()));
+            return image;
+        }
+        // A bare name the store lacks may be found by appc discovery.
+        if (fetch.pull == PullPolicy::Never || !isRemoteReference(reference))
+            return image;
+    }
+    if (isRemoteReference(reference)) {
+        FetchOptions options = fetch;
+        options.allowUnsigned = allowUnsigned;
+        return fetchRemoteImage(store, reference, options);
     }
     ImportOptions options;
     options.allowUnsigned = allowUnsigned;
@@ -145,8 +157,15 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
         out.lowerDirs = {options.rootfs};
         out.spec.name = shortName(options.rootfs);
     } else {
-        BERTH_TRY(ImageRecord image, findImage(store, app.image, options.allowUnsigned)
-                                         .context("image '" + app.image + "'"));
+        auto found = findImage(store, app.image, options.allowUnsigned, options.fetch);
+        if (!found) {
+            // Most of these errors name the image already; say it once.
+            Error error = std::move(found).error();
+            if (error.message().find("'" + app.image + "'") == std::string::npos)
+                error.addContext("image '" + app.image + "'");
+            return error;
+        }
+        ImageRecord image = std::move(found).value();
         BERTH_TRY(out, resolveImage(store, image, app.image, map));
         record = std::move(image);
     }
