@@ -36,7 +36,7 @@ test_pkgs=(
     gnupg gpg openssl ca-certificates groff-base apache2-utils bsdutils curl
     docker-registry golang-go golang-github-appc-spec-dev
 )
-bench_pkgs=(podman slirp4netns debootstrap)
+bench_pkgs=(podman runc slirp4netns debootstrap)
 
 wanted=()
 groups=("$@")
