@@ -85,4 +85,12 @@ step "copying the source to $work/src for $BERTH_TEST_USER"
 # --delete drops files removed from the tree.
 rsync -a --delete --chown="$BERTH_TEST_USER:$BERTH_TEST_USER" \
     --exclude='/build*/' --exclude=/.git/ "$src/" "$work/src/"
+# The conformance suites from outside the project sit in shared/ beside the
+# clone, which the test user may not be able to reach: copy them beside the
+# copy, where the system tests look (SRC/../shared/conformance).
+if [[ -d $src/../shared/conformance ]]; then
+    mkdir -p "$work/shared"
+    rsync -a --delete --chown="$BERTH_TEST_USER:$BERTH_TEST_USER" \
+        "$src/../shared/conformance/" "$work/shared/conformance/"
+fi
 as_test_user bash "$work/src/contrib/test.sh" --as-test-user "$work/build" "$@"
