@@ -4,7 +4,7 @@
 # example.com names reaches that server through BERTH_CONNECT_TO (curl's
 # --connect-to), so no DNS and no other address is ever used, while the
 # certificate is still checked for the name example.com.
-# requires: unprivileged python3 openssl curl
+# requires: unprivileged python3 openssl curl gpg jq
 # shellcheck disable=SC2154 # status, output, stderr: set by bats' run
 # shellcheck disable=SC2034,SC2030,SC2031 # STORE is read by helpers; each test exports its own env
 
@@ -24,6 +24,14 @@ setup_file() {
     # Not a real signature (trust comes later): fetched and kept beside it.
     echo "signature placeholder" >"$www/busybox.aci.asc"
     cp "$FIXTURES/busybox-gz.aci" "$www/cached/busybox.aci"
+    # A copy signed by a test key, and one with no signature at all.
+    KEYS=$BATS_FILE_TMPDIR/keys
+    sh "$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh" make "$KEYS" >&3 2>&1
+    mkdir -p "$www/signed" "$www/unsigned"
+    cp "$FIXTURES/busybox-gz.aci" "$www/signed/busybox.aci"
+    sh "$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh" sign "$KEYS" good detach \
+        "$www/signed/busybox.aci" "$www/signed/busybox.aci.asc"
+    cp "$FIXTURES/busybox-gz.aci" "$www/unsigned/busybox.aci"
     local v=$BUSYBOX_VERSION a=$ACI_ARCH
     cp "$FIXTURES/busybox-gz.aci" "$www/images/example.com/busybox-$v-linux-$a.aci"
     # Served under another name's URL: discovery must refuse it.
@@ -39,11 +47,12 @@ HTML
     FILES_PORT=$HTTPS_PORT
     start_https_server cached "$www/cached" --max-age 300
     CACHED_PORT=$HTTPS_PORT
-    export SERVERS_DIR FILES_PORT CACHED_PORT
+    export SERVERS_DIR FILES_PORT CACHED_PORT KEYS
 }
 
 teardown_file() {
     stop_servers
+    sh "$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh" stop "$KEYS"
 }
 
 setup() {
@@ -134,4 +143,21 @@ requests() {
     run_berth -125 --quiet "$INSECURE" fetch "example.com/busybox:0.0.0"
     assert_one_line_error "example.com/busybox,version=0.0.0.*HTTP 404"
     assert_not_listed "$ACI_ID"
+}
+
+@test "an ACI over HTTPS imports without insecure options only when a trusted key signed it" {
+    # No trusted key yet: refused after the download, nothing stored.
+    run_berth -125 --quiet fetch "https://127.0.0.1:$FILES_PORT/signed/busybox.aci"
+    assert_one_line_error "not trusted"
+    run_berth -125 --quiet fetch "https://127.0.0.1:$FILES_PORT/unsigned/busybox.aci"
+    assert_one_line_error "--insecure-options=image"
+    run_berth -0 image list --format json
+    [[ $(jq length <<<"$output") -eq 0 ]] || fail "a refused image was stored"
+
+    run_berth -0 trust --skip-fingerprint-review --prefix example.com/busybox "$KEYS/good.asc"
+    run_berth -0 fetch "https://127.0.0.1:$FILES_PORT/signed/busybox.aci"
+    [[ $output == sha512-* ]] || fail "expected an appc image ID, got '$output'"
+    # The placeholder signature beside busybox.aci does not verify.
+    run_berth -125 --quiet fetch "https://127.0.0.1:$FILES_PORT/busybox.aci"
+    assert_one_line_error "busybox"
 }

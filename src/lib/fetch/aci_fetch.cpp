@@ -5,6 +5,7 @@
 #include <berth/fetch/parallel_download.hpp>
 #include <berth/fetch/remote_cache.hpp>
 #include <berth/image/aci_import.hpp>
+#include <berth/trust/image_verification.hpp>
 #include <ctime>
 #include <fcntl.h>
 
@@ -190,6 +191,20 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
     ImportOptions importOptions;
     importOptions.allowUnsigned = options.allowUnsigned;
     if (signature) importOptions.signaturePath = acipath + ".asc";
+    if (!options.allowUnsigned) {
+        // The bytes as fetched must carry a signature by a key trusted for
+        // the name the manifest gives; a refusal stores nothing.
+        BERTH_TRY(AciImageManifest manifest, readAciFileManifest(acipath));
+        BERTH_TRY(UniqueFd aci, openPath(acipath, O_RDONLY));
+        TrustVerdict verdict; // Unsigned, unless a signature was served
+        if (signature) {
+            BERTH_TRY(verdict, verifyAciSignatureData(manifest.name, aci.get(), *signature,
+                                                      TrustOptions{})
+                                   .context("verify " + url));
+        }
+        if (!verdict.ok()) return Error(describeVerdict(verdict, manifest.name));
+        importOptions.verifiedBy = verdict.fingerprint;
+    }
     BERTH_TRY(ImageRecord record,
               importAciFile(store, acipath, importOptions).context("import " + url));
     record.source = url;
