@@ -1,19 +1,18 @@
 #include "command.hpp"
+#include "config.h"
+#include "fetch_commands.hpp"
 #include "pod_commands.hpp"
 #include "trust_commands.hpp"
-#include "fetch_commands.hpp"
 
 #include <berth/base/log.hpp>
-
-#include "config.h"
-
 #include <csignal>
 #include <unistd.h>
 
 using namespace berth;
 using namespace berth::cli;
 
-namespace {
+namespace
+{
 
 // CLI11 reports a mistyped command as "A subcommand is required"; find the
 // first word that is not a global option and name it instead.
@@ -25,11 +24,9 @@ const char* unknownCommand(CLI::App& app, int argc, char** argv)
             ++i;
             continue;
         }
-        if (word.starts_with("-"))
-            continue;
+        if (word.starts_with("-")) continue;
         for (const CLI::App* command : app.get_subcommands({}))
-            if (command->get_name() == word)
-                return nullptr;
+            if (command->get_name() == word) return nullptr;
         return argv[i];
     }
     return nullptr;
@@ -84,10 +81,8 @@ int main(int argc, char** argv)
     else if (context.quiet)
         setLogLevel(LogLevel::Warning);
     auto insecure = InsecureOptions::parse(context.insecureText);
-    if (!insecure)
-        return fail(insecure.error());
+    if (!insecure) return fail(insecure.error());
     context.insecure = *insecure;
-    if (!action)
-        return fail("no command given (see 'berth --help')");
+    if (!action) return fail("no command given (see 'berth --help')");
     return action();
 }

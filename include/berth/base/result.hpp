@@ -1,14 +1,14 @@
 #pragma once
 
 #include <berth/base/error.hpp>
-
 #include <cassert>
 #include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
-namespace berth {
+namespace berth
+{
 
 // Result<T> is either a T or an Error, with the std::expected surface
 // (has_value, value, error, operator*, operator->). libstdc++ 12 has no
@@ -21,9 +21,9 @@ public:
     Result(const T& value) : v_(std::in_place_index<0>, value) {}
     Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}
     template <typename U>
-        requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, Error> &&
-                 !std::is_same_v<std::decay_t<U>, Result>)
-    Result(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value))
+    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Error> &&
+             !std::is_same_v<std::decay_t<U>, Result>) Result(U&& value)
+        : v_(std::in_place_index<0>, std::forward<U>(value))
     {
     }
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
@@ -71,8 +71,7 @@ public:
     // Adds context to the error, if there is one.
     Result&& context(std::string outer) &&
     {
-        if (!has_value())
-            std::get<1>(v_).addContext(std::move(outer));
+        if (!has_value()) std::get<1>(v_).addContext(std::move(outer));
         return std::move(*this);
     }
 
@@ -103,8 +102,7 @@ public:
 
     Result&& context(std::string outer) &&
     {
-        if (failed_)
-            error_.addContext(std::move(outer));
+        if (failed_) error_.addContext(std::move(outer));
         return std::move(*this);
     }
 
@@ -115,7 +113,10 @@ private:
     bool failed_ = false;
 };
 
-inline Result<void> ok() { return {}; }
+inline Result<void> ok()
+{
+    return {};
+}
 
 } // namespace berth
 
@@ -135,6 +136,5 @@ inline Result<void> ok() { return {}; }
 #define BERTH_CHECK(expr)                                                                          \
     do {                                                                                           \
         auto berth_check_result = (expr);                                                          \
-        if (!berth_check_result)                                                                   \
-            return std::move(berth_check_result).error();                                          \
+        if (!berth_check_result) return std::move(berth_check_result).error();                     \
     } while (0)

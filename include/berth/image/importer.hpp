@@ -4,10 +4,10 @@
 #include <berth/image/image_record.hpp>
 #include <berth/image/reference.hpp>
 #include <berth/store/store.hpp>
-
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 struct ImportOptions {
     // --insecure-options=image: accept an image with no verified signature.

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <berth/fetch/fetch_options.hpp>
-
 #include <berth/run/plan.hpp>
 #include <optional>
 #include <string>

@@ -1,5 +1,4 @@
 #include <berth/base/file.hpp>
-
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
@@ -7,7 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
 Result<UniqueFd> openPath(const std::string& path, int flags, mode_t mode)
 {
@@ -17,8 +17,7 @@ Result<UniqueFd> openPath(const std::string& path, int flags, mode_t mode)
 Result<UniqueFd> openAt(int dirFd, const std::string& path, int flags, mode_t mode)
 {
     int fd = ::openat(dirFd, path.c_str(), flags | O_CLOEXEC, mode);
-    if (fd < 0)
-        return Error::fromErrno("open '" + path + "'");
+    if (fd < 0) return Error::fromErrno("open '" + path + "'");
     return UniqueFd(fd);
 }
 
@@ -34,12 +33,10 @@ Result<std::string> readAll(int fd, size_t maxBytes)
     for (;;) {
         ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return Error::fromErrno("read");
         }
-        if (n == 0)
-            break;
+        if (n == 0) break;
         if (out.size() + static_cast<size_t>(n) > maxBytes)
             return Error("larger than " + std::to_string(maxBytes) + " bytes");
         out.append(buffer, static_cast<size_t>(n));
@@ -63,8 +60,7 @@ Result<void> writeAll(int fd, std::string_view data)
     while (!data.empty()) {
         ssize_t n = ::write(fd, data.data(), data.size());
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return Error::fromErrno("write");
         }
         data.remove_prefix(static_cast<size_t>(n));
@@ -77,8 +73,7 @@ Result<void> writeFileAtomic(const std::string& path, std::string_view data, mod
     std::string tmp = path + ".tmp-" + randomHex(6);
     BERTH_TRY(UniqueFd fd, openPath(tmp, O_WRONLY | O_CREAT | O_EXCL, mode));
     auto written = writeAll(fd.get(), data);
-    if (written && ::fsync(fd.get()) < 0)
-        written = Error::fromErrno("fsync");
+    if (written && ::fsync(fd.get()) < 0) written = Error::fromErrno("fsync");
     if (!written) {
         ::unlink(tmp.c_str());
         return std::move(written).context("write '" + tmp + "'");
@@ -94,8 +89,7 @@ Result<void> writeFileAtomic(const std::string& path, std::string_view data, mod
 
 Result<void> makeDirectories(const std::string& path, mode_t mode)
 {
-    if (path.empty())
-        return ok();
+    if (path.empty()) return ok();
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) {
         if (!S_ISDIR(st.st_mode))
@@ -116,15 +110,14 @@ bool pathExists(const std::string& path)
     return ::lstat(path.c_str(), &st) == 0;
 }
 
-namespace {
+namespace
+{
 
 Result<void> removeContentsAt(int dirFd, const std::string& shownPath, int depth)
 {
-    if (depth > 4096)
-        return Error("'" + shownPath + "' is nested too deeply", ELOOP);
+    if (depth > 4096) return Error("'" + shownPath + "' is nested too deeply", ELOOP);
     int dup = ::fcntl(dirFd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0)
-        return Error::fromErrno("dup");
+    if (dup < 0) return Error::fromErrno("dup");
     DIR* dir = ::fdopendir(dup);
     if (!dir) {
         ::close(dup);
@@ -133,22 +126,18 @@ Result<void> removeContentsAt(int dirFd, const std::string& shownPath, int depth
     Result<void> result;
     while (dirent* entry = ::readdir(dir)) {
         std::string name = entry->d_name;
-        if (name == "." || name == "..")
-            continue;
-        if (::unlinkat(dirFd, name.c_str(), 0) == 0)
-            continue;
+        if (name == "." || name == "..") continue;
+        if (::unlinkat(dirFd, name.c_str(), 0) == 0) continue;
         int unlinkError = errno;
         if (unlinkError != EISDIR && unlinkError != EPERM) {
-            if (unlinkError == ENOENT)
-                continue;
+            if (unlinkError == ENOENT) continue;
             result = Error::fromErrno("unlink '" + shownPath + "/" + name + "'");
             break;
         }
         // EISDIR means a real directory (a symlink would have been unlinked):
         // make it ours to list before opening it, as a mode-0 directory
         // cannot be opened.
-        if (unlinkError == EISDIR)
-            ::fchmodat(dirFd, name.c_str(), 0700, 0);
+        if (unlinkError == EISDIR) ::fchmodat(dirFd, name.c_str(), 0700, 0);
         int child = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child < 0) {
             result = Error::fromErrno("open '" + shownPath + "/" + name + "'");
@@ -156,8 +145,7 @@ Result<void> removeContentsAt(int dirFd, const std::string& shownPath, int depth
         }
         UniqueFd childFd(child);
         result = removeContentsAt(child, shownPath + "/" + name, depth + 1);
-        if (!result)
-            break;
+        if (!result) break;
         if (::unlinkat(dirFd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) {
             result = Error::fromErrno("rmdir '" + shownPath + "/" + name + "'");
             break;
@@ -171,14 +159,11 @@ Result<void> removeContentsAt(int dirFd, const std::string& shownPath, int depth
 
 Result<void> removeTreeAt(int dirFd, const std::string& name)
 {
-    if (::unlinkat(dirFd, name.c_str(), 0) == 0 || errno == ENOENT)
-        return ok();
-    if (errno == EISDIR)
-        ::fchmodat(dirFd, name.c_str(), 0700, 0);
+    if (::unlinkat(dirFd, name.c_str(), 0) == 0 || errno == ENOENT) return ok();
+    if (errno == EISDIR) ::fchmodat(dirFd, name.c_str(), 0700, 0);
     int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT)
-            return ok();
+        if (errno == ENOENT) return ok();
         return Error::fromErrno("open '" + name + "'");
     }
     {
@@ -191,7 +176,10 @@ Result<void> removeTreeAt(int dirFd, const std::string& name)
     return ok();
 }
 
-Result<void> removeTree(const std::string& path) { return removeTreeAt(AT_FDCWD, path); }
+Result<void> removeTree(const std::string& path)
+{
+    return removeTreeAt(AT_FDCWD, path);
+}
 
 std::string randomHex(size_t bytes)
 {
@@ -200,8 +188,7 @@ std::string randomHex(size_t bytes)
     size_t got = 0;
     while (got < bytes) {
         ssize_t n = ::getrandom(raw.data() + got, bytes - got, 0);
-        if (n <= 0)
-            continue;
+        if (n <= 0) continue;
         got += static_cast<size_t>(n);
     }
     std::string out;

@@ -198,9 +198,9 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
         BERTH_TRY(UniqueFd aci, openPath(acipath, O_RDONLY));
         TrustVerdict verdict; // Unsigned, unless a signature was served
         if (signature) {
-            BERTH_TRY(verdict, verifyAciSignatureData(manifest.name, aci.get(), *signature,
-                                                      TrustOptions{})
-                                   .context("verify " + url));
+            BERTH_TRY(verdict,
+                      verifyAciSignatureData(manifest.name, aci.get(), *signature, TrustOptions{})
+                          .context("verify " + url));
         }
         if (!verdict.ok()) return Error(describeVerdict(verdict, manifest.name));
         importOptions.verifiedBy = verdict.fingerprint;

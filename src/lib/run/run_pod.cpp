@@ -6,10 +6,9 @@
 #include <berth/appc/volume_option.hpp>
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
+#include <berth/fetch/fetcher.hpp>
 #include <berth/image/aci_manifest.hpp>
 #include <berth/image/importer.hpp>
-#include <berth/fetch/fetcher.hpp>
-#include <berth/trust/verified_import.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/reference.hpp>
 #include <berth/pod/pod.hpp>
@@ -17,6 +16,7 @@
 #include <berth/run/executor.hpp>
 #include <berth/run/plan_builder.hpp>
 #include <berth/run/run.hpp>
+#include <berth/trust/verified_import.hpp>
 #include <cstdlib>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -112,8 +112,7 @@ Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowU
             return image;
         }
         // A bare name the store lacks may be found by appc discovery.
-        if (fetch.pull == PullPolicy::Never || !isRemoteReference(reference))
-            return image;
+        if (fetch.pull == PullPolicy::Never || !isRemoteReference(reference)) return image;
     }
     if (isRemoteReference(reference)) {
         FetchOptions options = fetch;

@@ -1,8 +1,6 @@
-#include <berth/trust/verified_import.hpp>
-
 #include <berth/base/file.hpp>
 #include <berth/image/aci_import.hpp>
-
+#include <berth/trust/verified_import.hpp>
 #include <fcntl.h>
 
 namespace berth
@@ -20,19 +18,16 @@ Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& refe
     BERTH_TRY(UniqueFd aci, openPath(reference.path, O_RDONLY));
     std::string signature =
         options.signaturePath.empty() ? reference.path + ".asc" : options.signaturePath;
-    BERTH_TRY(TrustVerdict verdict,
-              verifyAciSignature(manifest.name, aci.get(), signature, trust)
-                  .context("verify '" + reference.original + "'"));
-    if (!verdict.ok())
-        return Error(describeVerdict(verdict, manifest.name));
+    BERTH_TRY(TrustVerdict verdict, verifyAciSignature(manifest.name, aci.get(), signature, trust)
+                                        .context("verify '" + reference.original + "'"));
+    if (!verdict.ok()) return Error(describeVerdict(verdict, manifest.name));
     options.verifiedBy = verdict.fingerprint;
     return importImage(store, reference, options);
 }
 
 Result<void> checkStoredImageTrust(const ImageRecord& image, const KeyringPaths& keyrings)
 {
-    if (image.verifiedBy.empty() || image.verifiedBy == "insecure")
-        return ok();
+    if (image.verifiedBy.empty() || image.verifiedBy == "insecure") return ok();
     return checkStillTrusted(image.name, image.verifiedBy, keyrings);
 }
 
