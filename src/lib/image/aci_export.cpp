@@ -1,3 +1,5 @@
+#include "archive_path.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <berth/base/file.hpp>
@@ -166,30 +168,6 @@ Result<void> exportStoredAci(Store& store, const ImageRecord& image, const std::
 
 // ---- OCI → ACI -------------------------------------------------------------
 
-// "./usr//bin/" → "usr/bin"; refuses absolute paths and "..": the ACI we
-// write must pass the same checks as one we import.
-Result<std::string> cleanPath(std::string_view raw)
-{
-    if (!raw.empty() && raw.front() == '/')
-        return Error("entry '" + std::string(raw) + "': absolute path");
-    std::string out;
-    size_t start = 0;
-    while (start <= raw.size()) {
-        size_t slash = raw.find('/', start);
-        std::string_view part = raw.substr(
-            start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-        if (part == "..")
-            return Error("entry '" + std::string(raw) + "': path has a '..' component");
-        if (!part.empty() && part != ".") {
-            if (!out.empty()) out += '/';
-            out += part;
-        }
-        if (slash == std::string_view::npos) break;
-        start = slash + 1;
-    }
-    return out;
-}
-
 std::string parentOf(const std::string& path)
 {
     auto slash = path.rfind('/');
@@ -269,7 +247,8 @@ Result<Flattening> planFlattening(Store& store, const ImageRecord& image)
             const char* rawName = archive_entry_pathname(entry);
             if (!rawName)
                 return Error("layer " + layer.blob.str() + ": entry with an unreadable name");
-            BERTH_TRY(std::string path, cleanPath(rawName).context("layer " + layer.blob.str()));
+            BERTH_TRY(std::string path,
+                      cleanArchivePath(rawName).context("layer " + layer.blob.str()));
             if (path.empty()) continue;
             std::string base = baseOf(path);
             if (base == ".wh..wh..opq") {
@@ -283,7 +262,8 @@ Result<Flattening> planFlattening(Store& store, const ImageRecord& image)
             }
             std::optional<std::string> linkTarget;
             if (const char* link = archive_entry_hardlink(entry)) {
-                BERTH_TRY(std::string target, cleanPath(link).context("layer " + layer.blob.str()));
+                BERTH_TRY(std::string target,
+                          cleanArchivePath(link).context("layer " + layer.blob.str()));
                 linkTarget = std::move(target);
             }
             bool hidden = whiteouts.count(path) > 0;
@@ -367,7 +347,7 @@ Result<void> copyWinners(Store& store, const ImageRecord& image, const Flattenin
             Flattening::Key key{i, ordinal++};
             const char* rawName = archive_entry_pathname(entry);
             if (!rawName) continue; // pass 1 refused such a layer already
-            BERTH_TRY(std::string path, cleanPath(rawName));
+            BERTH_TRY(std::string path, cleanArchivePath(rawName));
             auto it = plan.winners.find(path);
             bool wins = !path.empty() && it != plan.winners.end() && it->second == key;
             bool source = plan.copySources.count(key) > 0;
@@ -404,7 +384,7 @@ Result<void> copyWinners(Store& store, const ImageRecord& image, const Flattenin
                 if (!out) return Error("out of memory");
                 archive_entry_set_pathname(out.get(), ("rootfs/" + path).c_str());
                 if (const char* link = archive_entry_hardlink(entry)) {
-                    BERTH_TRY(std::string target, cleanPath(link));
+                    BERTH_TRY(std::string target, cleanArchivePath(link));
                     archive_entry_set_hardlink(out.get(), ("rootfs/" + target).c_str());
                 }
                 if (archive_write_header(writer, out.get()) < ARCHIVE_WARN)

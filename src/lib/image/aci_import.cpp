@@ -1,3 +1,5 @@
+#include "archive_path.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <berth/base/file.hpp>
@@ -57,29 +59,11 @@ Result<AciCompression> detectFd(int fd, const std::string& path)
                  "compressed");
 }
 
-// "./rootfs//usr/" → "rootfs/usr"; "." → "". Refuses what could leave the
-// image: absolute paths and ".." components (the renderer still resolves
-// every path under its root; this is the first of two fences).
+// An ACI entry name, cleaned; an empty name is malformed.
 Result<std::string> cleanEntryPath(std::string_view raw)
 {
     if (raw.empty()) return Error("empty entry name");
-    if (raw.front() == '/') return Error("entry '" + std::string(raw) + "': absolute path");
-    std::string out;
-    size_t start = 0;
-    while (start <= raw.size()) {
-        size_t slash = raw.find('/', start);
-        std::string_view part = raw.substr(
-            start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-        if (part == "..")
-            return Error("entry '" + std::string(raw) + "': path has a '..' component");
-        if (!part.empty() && part != ".") {
-            if (!out.empty()) out += '/';
-            out += part;
-        }
-        if (slash == std::string_view::npos) break;
-        start = slash + 1;
-    }
-    return out;
+    return cleanArchivePath(raw);
 }
 
 // Feeds the inner tar reader with the uncompressed stream, writing every
