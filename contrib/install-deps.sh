@@ -17,7 +17,7 @@ set -euo pipefail
 
 build_pkgs=(
     meson ninja-build pkg-config g++
-    libarchive-dev nlohmann-json3-dev libcli11-dev doctest-dev libsubid-dev
+    libarchive-dev nlohmann-json3-dev libcli11-dev doctest-dev
     libgpgme-dev libfmt-dev libssl-dev libsqlite3-dev libisal-dev libzstd-dev
     zlib1g-dev liblzma-dev libbz2-dev libcurl4-openssl-dev libseccomp-dev
     libyaml-dev

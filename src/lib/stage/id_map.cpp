@@ -1,13 +1,14 @@
 #include <berth/stage/id_map.hpp>
-
+#include <berth/stage/subordinate_ranges.hpp>
 #include <cstdlib>
 #include <pwd.h>
-#include <shadow/subid.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 int64_t lookup(const std::vector<IdRange>& ranges, uint32_t inside)
 {
@@ -27,27 +28,21 @@ uint32_t extent(const std::vector<IdRange>& ranges)
 
 std::string currentUserName()
 {
-    if (passwd* pw = ::getpwuid(::getuid()))
-        return pw->pw_name;
+    if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
     return std::to_string(::getuid());
 }
 
 // Subordinate ranges for the user, appended after container id `firstInside`.
 std::vector<IdRange> subordinateRanges(bool uids, const std::string& user, uint32_t firstInside)
 {
-    subid_range* ranges = nullptr;
-    int n = uids ? subid_get_uid_ranges(user.c_str(), &ranges)
-                 : subid_get_gid_ranges(user.c_str(), &ranges);
     std::vector<IdRange> out;
     uint32_t next = firstInside;
-    for (int i = 0; i < n; ++i) {
-        if (ranges[i].count == 0 || ranges[i].start > UINT32_MAX)
-            continue;
-        uint32_t count = static_cast<uint32_t>(std::min<unsigned long>(ranges[i].count, 1u << 30));
-        out.push_back({next, static_cast<uint32_t>(ranges[i].start), count});
+    for (const auto& range : subordinateRangesOf(uids, user, ::getuid())) {
+        if (range.count == 0 || range.start > UINT32_MAX) continue;
+        uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(range.count, 1u << 30));
+        out.push_back({next, static_cast<uint32_t>(range.start), count});
         next += count;
     }
-    std::free(ranges);
     return out;
 }
 
@@ -63,9 +58,15 @@ int64_t IdMap::hostGid(uint32_t inside) const
     return kind == Kind::Identity ? inside : lookup(gids, inside);
 }
 
-uint32_t IdMap::uidCount() const { return kind == Kind::Identity ? UINT32_MAX : extent(uids); }
+uint32_t IdMap::uidCount() const
+{
+    return kind == Kind::Identity ? UINT32_MAX : extent(uids);
+}
 
-uint32_t IdMap::gidCount() const { return kind == Kind::Identity ? UINT32_MAX : extent(gids); }
+uint32_t IdMap::gidCount() const
+{
+    return kind == Kind::Identity ? UINT32_MAX : extent(gids);
+}
 
 IdMap IdMap::forCurrentUser()
 {
@@ -102,8 +103,7 @@ IdMap IdMap::forCurrentUser()
 IdMap IdMap::keepId()
 {
     IdMap base = forCurrentUser();
-    if (base.kind == Kind::Identity)
-        return base;
+    if (base.kind == Kind::Identity) return base;
     uid_t uid = ::getuid();
     gid_t gid = ::getgid();
     IdMap map;
@@ -115,8 +115,7 @@ IdMap IdMap::keepId()
         std::vector<IdRange> out;
         std::vector<std::pair<uint32_t, uint32_t>> pool; // host start, count
         for (const auto& r : sub)
-            if (r.inside != 0)
-                pool.push_back({r.outside, r.count});
+            if (r.inside != 0) pool.push_back({r.outside, r.count});
         uint32_t inside = 0;
         for (auto [host, count] : pool) {
             while (count > 0) {
