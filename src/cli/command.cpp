@@ -1,8 +1,11 @@
 #include "command.hpp"
 
+#include "config.h"
+
 #include <berth/base/log.hpp>
 
-namespace berth::cli {
+namespace berth::cli
+{
 
 Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
 {
@@ -10,8 +13,8 @@ Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
     size_t start = 0;
     while (start <= text.size()) {
         size_t comma = text.find(',', start);
-        std::string word = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                        : comma - start);
+        std::string word =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (word == "image")
             options.image = true;
         else if (word == "tls")
@@ -25,8 +28,7 @@ Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
         else if (word != "none" && !word.empty())
             return Error("--insecure-options: unknown value '" + word +
                          "' (use none, image, tls, http, pubkey or all, comma-separated)");
-        if (comma == std::string::npos)
-            break;
+        if (comma == std::string::npos) break;
         start = comma + 1;
     }
     return options;
@@ -41,12 +43,51 @@ Result<Store*> Context::store()
     return store_.get();
 }
 
+void addGlobalOptions(CLI::App& app, Context& context)
+{
+    app.set_version_flag("--version", std::string(BERTH_VERSION));
+    app.add_option("--root", context.root, "Store directory (default: ~/.local/share/berth)");
+    app.add_option("--insecure-options", context.insecureText,
+                   "Checks to skip: none, image, tls, http, pubkey, all (comma-separated)");
+    app.add_flag("--debug", context.debug, "Print debug messages");
+    app.add_flag("-q,--quiet", context.quiet, "Print only results (an image ID, a UUID)");
+}
+
+int applyGlobalOptions(Context& context)
+{
+    if (context.debug)
+        setLogLevel(LogLevel::Debug);
+    else if (context.quiet)
+        setLogLevel(LogLevel::Warning);
+    auto insecure = InsecureOptions::parse(context.insecureText);
+    if (!insecure) return fail(insecure.error());
+    context.insecure = *insecure;
+    return 0;
+}
+
+int commandWordIndex(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        std::string word = argv[i];
+        // The global options that take a separate value.
+        if (word == "--root" || word == "--insecure-options") {
+            ++i;
+            continue;
+        }
+        if (!word.starts_with("-")) return i;
+    }
+    return argc;
+}
+
 int fail(const Error& error)
 {
     logError("{}", error.message());
     return 125;
 }
 
-int fail(const std::string& message) { return fail(Error(message)); }
+int fail(const std::string& message)
+{
+    return fail(Error(message));
+}
 
 } // namespace berth::cli

@@ -1,15 +1,15 @@
 #pragma once
 
-#include <berth/base/result.hpp>
-#include <berth/store/store.hpp>
-
 #include <CLI/CLI.hpp>
-
+#include <berth/base/result.hpp>
+#include <berth/run/image_supply.hpp>
+#include <berth/store/store.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
-namespace berth::cli {
+namespace berth::cli
+{
 
 // What --insecure-options turned off, for this invocation only.
 struct InsecureOptions {
@@ -30,6 +30,12 @@ public:
     bool debug = false;
     bool quiet = false;
     InsecureOptions insecure;
+    // How `run` gets images: each main sets its own (the front's takes only
+    // what is ready; the engine's fetches and renders).
+    ImageSupply* imageSupply = nullptr;
+    // Set by the front only: replaces this process with the engine, which
+    // runs the whole invocation again from the start.
+    std::function<int()> handToEngine;
 
     Result<Store*> store();
 
@@ -44,6 +50,16 @@ using Action = std::function<int()>;
 // Prints "berth: MESSAGE" and returns 125, berth's own failure status.
 int fail(const Error& error);
 int fail(const std::string& message);
+
+// --root, --insecure-options, --debug, --quiet and --version, shared by
+// the front and the engine.
+void addGlobalOptions(CLI::App& app, Context& context);
+// After parsing: log level and --insecure-options. Returns 0, or berth's
+// failure status after printing why.
+int applyGlobalOptions(Context& context);
+// The index in argv of the command word (the first word that is not a
+// global option or its value), or argc when there is none.
+int commandWordIndex(int argc, char** argv);
 
 // Each command file adds itself to the parser.
 void addVersionCommand(CLI::App& app, Context& context, Action& action);

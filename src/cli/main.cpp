@@ -1,5 +1,4 @@
 #include "command.hpp"
-#include "config.h"
 #include "fetch_commands.hpp"
 #include "pod_commands.hpp"
 #include "trust_commands.hpp"
@@ -14,26 +13,21 @@ using namespace berth::cli;
 namespace
 {
 
-// CLI11 reports a mistyped command as "A subcommand is required"; find the
-// first word that is not a global option and name it instead.
+// CLI11 reports a mistyped command as "A subcommand is required"; name the
+// word instead.
 const char* unknownCommand(CLI::App& app, int argc, char** argv)
 {
-    for (int i = 1; i < argc; ++i) {
-        std::string word = argv[i];
-        if (word == "--root" || word == "--insecure-options") {
-            ++i;
-            continue;
-        }
-        if (word.starts_with("-")) continue;
-        for (const CLI::App* command : app.get_subcommands({}))
-            if (command->get_name() == word) return nullptr;
-        return argv[i];
-    }
-    return nullptr;
+    int index = commandWordIndex(argc, argv);
+    if (index == argc) return nullptr;
+    for (const CLI::App* command : app.get_subcommands({}))
+        if (command->get_name() == argv[index]) return nullptr;
+    return argv[index];
 }
 
 } // namespace
 
+// berth-engine: every command. The `berth` front (front_main.cpp) runs a
+// warm `berth run` itself and execs this program for everything else.
 int main(int argc, char** argv)
 {
     // A closed pipe reading our output is an error to report, not a signal
@@ -41,16 +35,13 @@ int main(int argc, char** argv)
     std::signal(SIGPIPE, SIG_IGN);
 
     Context context;
+    EngineImageSupply supply;
+    context.imageSupply = &supply;
     Action action;
     CLI::App app{"berth: daemonless, rootless containers for appc and OCI images", "berth"};
     app.require_subcommand(1);
     app.fallthrough();
-    app.set_version_flag("--version", std::string(BERTH_VERSION));
-    app.add_option("--root", context.root, "Store directory (default: ~/.local/share/berth)");
-    app.add_option("--insecure-options", context.insecureText,
-                   "Checks to skip: none, image, tls, http, pubkey, all (comma-separated)");
-    app.add_flag("--debug", context.debug, "Print debug messages");
-    app.add_flag("-q,--quiet", context.quiet, "Print only results (an image ID, a UUID)");
+    addGlobalOptions(app, context);
 
     addVersionCommand(app, context, action);
     addFetchCommand(app, context, action);
@@ -76,13 +67,7 @@ int main(int argc, char** argv)
         return 125;
     }
 
-    if (context.debug)
-        setLogLevel(LogLevel::Debug);
-    else if (context.quiet)
-        setLogLevel(LogLevel::Warning);
-    auto insecure = InsecureOptions::parse(context.insecureText);
-    if (!insecure) return fail(insecure.error());
-    context.insecure = *insecure;
+    if (int failed = applyGlobalOptions(context)) return failed;
     if (!action) return fail("no command given (see 'berth --help')");
     return action();
 }

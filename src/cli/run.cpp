@@ -155,8 +155,13 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
                 return fail(done.error());
             auto store = context.store();
             if (!store) return fail(store.error());
-            auto status = runPod(**store, run->options);
-            if (!status) return fail(status.error());
+            auto status = runPod(**store, run->options, *context.imageSupply);
+            if (!status) {
+                // The front found the image not ready: the engine runs it all.
+                if (context.imageSupply->needsEngine() && context.handToEngine)
+                    return context.handToEngine();
+                return fail(status.error());
+            }
             return *status;
         };
     });

@@ -6,6 +6,7 @@
 #include <berth/stage/id_map.hpp>
 #include <berth/store/store.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ Result<void> extractImage(Store& store, const ImageRecord& image, const std::str
 // first. Trees are shared by every image that has the same layer.
 Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageRecord& image,
                                                    const RenderOptions& options);
+
+// The warm path's look-up: the image's layer trees as prepareLayerTrees
+// would return them when every one is already rendered, or nullopt when one
+// is missing. Reads only the index and the image's manifest: no layer is
+// opened and nothing is written.
+Result<std::optional<std::vector<std::string>>> findLayerTrees(Store& store,
+                                                               const ImageRecord& image);
 
 // The name of a layer's tree under STORE/trees: "sha256-HEX" of its diffId.
 std::string layerTreeKey(const Digest& diffId);

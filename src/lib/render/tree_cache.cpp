@@ -48,11 +48,6 @@ Result<void> prepareTree(Store& store, int treesFd, const PlannedLayer& layer,
 
 } // namespace
 
-std::string layerTreeKey(const Digest& diffId)
-{
-    return diffId.appcStr();
-}
-
 Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageRecord& image,
                                                    const RenderOptions& options)
 {

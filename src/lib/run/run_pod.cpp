@@ -6,17 +6,13 @@
 #include <berth/appc/volume_option.hpp>
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
-#include <berth/fetch/fetcher.hpp>
 #include <berth/image/aci_manifest.hpp>
-#include <berth/image/importer.hpp>
 #include <berth/image/oci_config.hpp>
-#include <berth/image/reference.hpp>
 #include <berth/pod/pod.hpp>
-#include <berth/render/render.hpp>
 #include <berth/run/executor.hpp>
+#include <berth/run/image_supply.hpp>
 #include <berth/run/plan_builder.hpp>
 #include <berth/run/run.hpp>
-#include <berth/trust/verified_import.hpp>
 #include <cstdlib>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -99,34 +95,10 @@ std::string shortName(const std::string& name)
     return slash == std::string::npos ? name : name.substr(slash + 1);
 }
 
-Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowUnsigned,
-                              const FetchOptions& fetch)
-{
-    BERTH_TRY(ImageReference reference, ImageReference::parse(text));
-    if (reference.transport == ImageReference::Transport::Stored) {
-        // The warm path: no gpg, only a look at the key directories, so an
-        // image whose key was removed with `berth trust rm` stops running.
-        auto image = store.index().resolve(text);
-        if (image) {
-            BERTH_CHECK(checkStoredImageTrust(*image, KeyringPaths::defaults()));
-            return image;
-        }
-        // A bare name the store lacks may be found by appc discovery.
-        if (fetch.pull == PullPolicy::Never || !isRemoteReference(reference)) return image;
-    }
-    if (isRemoteReference(reference)) {
-        FetchOptions options = fetch;
-        options.allowUnsigned = allowUnsigned;
-        return fetchRemoteImage(store, reference, options);
-    }
-    ImportOptions options;
-    options.allowUnsigned = allowUnsigned;
-    return importVerifiedImage(store, reference, options, TrustOptions{});
-}
-
-// Renders an image's layer trees and reads what planning needs from it.
-Result<ResolvedApp> resolveImage(Store& store, const ImageRecord& image, const std::string& what,
-                                 const IdMap& map)
+// The image's layer trees (rendered if the supply renders) and what
+// planning reads from its config or manifest.
+Result<ResolvedApp> resolveImage(Store& store, ImageSupply& supply, const ImageRecord& image,
+                                 const std::string& what, const IdMap& map)
 {
     ResolvedApp out;
     out.format = image.format;
@@ -139,15 +111,13 @@ Result<ResolvedApp> resolveImage(Store& store, const ImageRecord& image, const s
         BERTH_TRY(AciImageManifest manifest, readAciManifest(store, image));
         out.spec = appSpecFromAciManifest(manifest);
     }
-    // Designated: a defaulted idMap would read /etc/subuid again.
-    RenderOptions render{.idMap = map};
-    BERTH_TRY(out.lowerDirs,
-              prepareLayerTrees(store, image, render).context("image '" + what + "'"));
+    BERTH_TRY(out.lowerDirs, supply.layerTrees(store, image, map).context("image '" + what + "'"));
     return out;
 }
 
-Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const AppOptions& app,
-                               const IdMap& map, std::optional<ImageRecord>& record)
+Result<ResolvedApp> resolveApp(Store& store, ImageSupply& supply, const RunOptions& options,
+                               const AppOptions& app, const IdMap& map,
+                               std::optional<ImageRecord>& record)
 {
     ResolvedApp out;
     if (!options.rootfs.empty()) {
@@ -156,7 +126,7 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
         out.lowerDirs = {options.rootfs};
         out.spec.name = shortName(options.rootfs);
     } else {
-        auto found = findImage(store, app.image, options.allowUnsigned, options.fetch);
+        auto found = supply.find(store, app.image, options.allowUnsigned, options.fetch);
         if (!found) {
             // Most of these errors name the image already; say it once.
             Error error = std::move(found).error();
@@ -165,7 +135,7 @@ Result<ResolvedApp> resolveApp(Store& store, const RunOptions& options, const Ap
             return error;
         }
         ImageRecord image = std::move(found).value();
-        BERTH_TRY(out, resolveImage(store, image, app.image, map));
+        BERTH_TRY(out, resolveImage(store, supply, image, app.image, map));
         record = std::move(image);
     }
     return out;
@@ -312,13 +282,11 @@ Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
 
 } // namespace
 
-Result<int> runPod(Store& store, const RunOptions& requested)
+Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& supply)
 {
     // A copy: a pod manifest adds the apps it names.
     RunOptions options = requested;
     IdMap map = options.keepId ? IdMap::keepId() : IdMap::forCurrentUser();
-    if (map.kind == IdMap::Kind::Single && !map.fallbackReason.empty())
-        logWarning("{}", map.fallbackReason);
     if (options.keepId && map.kind == IdMap::Kind::Single)
         return Error("--userns=keep-id needs subordinate ids: " + map.fallbackReason);
 
@@ -330,7 +298,7 @@ Result<int> runPod(Store& store, const RunOptions& requested)
         BERTH_TRY(appcPod, podFromManifestFile(store, options));
         for (size_t i = 0; i < appcPod->images.size(); ++i) {
             const ImageRecord& image = appcPod->images[i].record;
-            BERTH_TRY(ResolvedApp r, resolveImage(store, image, image.id, map));
+            BERTH_TRY(ResolvedApp r, resolveImage(store, supply, image, image.id, map));
             resolved.push_back(std::move(r));
             info.images.push_back(image.name.empty() ? image.id : image.name);
         }
@@ -338,7 +306,7 @@ Result<int> runPod(Store& store, const RunOptions& requested)
         std::vector<std::optional<ImageRecord>> records;
         for (const auto& app : options.apps) {
             std::optional<ImageRecord> record;
-            BERTH_TRY(ResolvedApp r, resolveApp(store, options, app, map, record));
+            BERTH_TRY(ResolvedApp r, resolveApp(store, supply, options, app, map, record));
             resolved.push_back(std::move(r));
             records.push_back(std::move(record));
             info.images.push_back(options.rootfs.empty() ? app.image : options.rootfs);
@@ -354,6 +322,11 @@ Result<int> runPod(Store& store, const RunOptions& requested)
                          "(use -v SRC:DST)");
         }
     }
+
+    // Only now: until the images are resolved the warm path may still hand
+    // the run to the engine, which would warn again.
+    if (map.kind == IdMap::Kind::Single && !map.fallbackReason.empty())
+        logWarning("{}", map.fallbackReason);
 
     if (!options.name.empty()) {
         BERTH_TRY(auto pods, listPods(store));

@@ -1,0 +1,38 @@
+// Kept apart from tree_cache.cpp, which renders: the warm-run front links
+// this file, and with it nothing that extracts layers.
+#include "layer_plan.hpp"
+
+#include <algorithm>
+#include <berth/base/file.hpp>
+#include <berth/render/render.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+namespace berth
+{
+
+std::string layerTreeKey(const Digest& diffId)
+{
+    return diffId.appcStr();
+}
+
+Result<std::optional<std::vector<std::string>>> findLayerTrees(Store& store,
+                                                               const ImageRecord& image)
+{
+    BERTH_TRY(auto layers, planLayers(store, image, true, false));
+    auto treesFd = openDirectory(store.path("trees"));
+    if (!treesFd) return std::optional<std::vector<std::string>>();
+    std::vector<std::string> trees;
+    for (const auto& layer : layers) {
+        std::string key = layerTreeKey(*layer.source.expect.diffId);
+        struct stat st;
+        if (::fstatat(treesFd->get(), key.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISDIR(st.st_mode))
+            return std::optional<std::vector<std::string>>();
+        trees.push_back(store.path("trees/" + key));
+    }
+    std::reverse(trees.begin(), trees.end());
+    return std::optional(std::move(trees));
+}
+
+} // namespace berth

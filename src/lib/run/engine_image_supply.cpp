@@ -1,0 +1,44 @@
+#include <berth/fetch/fetcher.hpp>
+#include <berth/image/importer.hpp>
+#include <berth/image/reference.hpp>
+#include <berth/render/render.hpp>
+#include <berth/run/image_supply.hpp>
+#include <berth/trust/verified_import.hpp>
+
+namespace berth
+{
+
+Result<ImageRecord> EngineImageSupply::find(Store& store, const std::string& text,
+                                            bool allowUnsigned, const FetchOptions& fetch)
+{
+    BERTH_TRY(ImageReference reference, ImageReference::parse(text));
+    if (reference.transport == ImageReference::Transport::Stored) {
+        // No gpg here either: only a look at the key directories, so an
+        // image whose key was removed with `berth trust rm` stops running.
+        auto image = store.index().resolve(text);
+        if (image) {
+            BERTH_CHECK(checkStoredImageTrust(*image, KeyringPaths::defaults()));
+            return image;
+        }
+        // A bare name the store lacks may be found by appc discovery.
+        if (fetch.pull == PullPolicy::Never || !isRemoteReference(reference)) return image;
+    }
+    if (isRemoteReference(reference)) {
+        FetchOptions options = fetch;
+        options.allowUnsigned = allowUnsigned;
+        return fetchRemoteImage(store, reference, options);
+    }
+    ImportOptions options;
+    options.allowUnsigned = allowUnsigned;
+    return importVerifiedImage(store, reference, options, TrustOptions{});
+}
+
+Result<std::vector<std::string>>
+EngineImageSupply::layerTrees(Store& store, const ImageRecord& image, const IdMap& map)
+{
+    // Designated: a defaulted idMap would read /etc/subuid again.
+    RenderOptions render{.idMap = map};
+    return prepareLayerTrees(store, image, render);
+}
+
+} // namespace berth

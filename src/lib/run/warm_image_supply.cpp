@@ -1,0 +1,37 @@
+#include <berth/image/reference.hpp>
+#include <berth/render/render.hpp>
+#include <berth/run/image_supply.hpp>
+#include <berth/trust/verified_import.hpp>
+
+namespace berth
+{
+
+Error WarmImageSupply::handOver(const std::string& why)
+{
+    needsEngine_ = true;
+    return Error(why + ": the engine is needed");
+}
+
+Result<ImageRecord> WarmImageSupply::find(Store& store, const std::string& text,
+                                          bool /*allowUnsigned*/, const FetchOptions& /*fetch*/)
+{
+    auto reference = ImageReference::parse(text);
+    if (!reference || reference->transport != ImageReference::Transport::Stored)
+        return handOver("'" + text + "' is not a stored image");
+    auto image = store.index().resolve(text);
+    if (!image) return handOver("'" + text + "' is not in the store");
+    // The same check, and so the same refusal, as the engine's.
+    BERTH_CHECK(checkStoredImageTrust(*image, KeyringPaths::defaults()));
+    return image;
+}
+
+Result<std::vector<std::string>> WarmImageSupply::layerTrees(Store& store, const ImageRecord& image,
+                                                             const IdMap& /*map*/)
+{
+    auto trees = findLayerTrees(store, image);
+    if (!trees) return handOver(trees.error().message());
+    if (!*trees) return handOver("a layer of " + image.id + " is not rendered yet");
+    return std::move(**trees);
+}
+
+} // namespace berth
