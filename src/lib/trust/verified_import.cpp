@@ -25,10 +25,4 @@ Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& refe
     return importImage(store, reference, options);
 }
 
-Result<void> checkStoredImageTrust(const ImageRecord& image, const KeyringPaths& keyrings)
-{
-    if (image.verifiedBy.empty() || image.verifiedBy == "insecure") return ok();
-    return checkStillTrusted(image.name, image.verifiedBy, keyrings);
-}
-
 } // namespace berth
