@@ -3,11 +3,15 @@
 #include <berth/fetch/docker_fetch.hpp>
 #include <berth/fetch/layer_download.hpp>
 #include <berth/fetch/registry_client.hpp>
+#include <berth/fetch/registry_signatures.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/oci_index.hpp>
 #include <berth/image/oci_manifest.hpp>
 #include <berth/image/oci_media_types.hpp>
 #include <berth/image/oci_platform.hpp>
+#include <berth/trust/image_verification.hpp>
+#include <berth/trust/stored_image_trust.hpp>
+#include <berth/trust/stored_image_verification.hpp>
 
 // The image area's last import step, shared so that a pulled image is
 // recorded exactly like an imported one.
@@ -83,11 +87,22 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
         BERTH_TRY(std::optional<ImageRecord> stored, storedImage(store, ref));
         if (stored) {
             logDebug("{} is in the store as {}", ref.str(), stored->id);
+            // As at every run: no gpg, but the verifying key must still be
+            // trusted and the stored blobs must still chain to its digest.
+            BERTH_CHECK(checkStoredImageTrust(store, *stored, KeyringPaths::defaults()));
             return std::move(*stored);
         }
         if (options.pull == PullPolicy::Never)
             return Error("'" + ref.str() + "' is not in the store and --pull=never forbids " +
                          "fetching it");
+    }
+
+    // Without --insecure-options=image the image must come with a signature;
+    // with nowhere to look for one it is refused before any network traffic.
+    std::optional<SignatureSources> signatureSources;
+    if (!options.allowUnsigned) {
+        BERTH_TRY(signatureSources, signatureSourcesFor(ref, options));
+        if (signatureSources->empty()) return Error(unsignedRegistryImage(*signatureSources));
     }
 
     BERTH_TRY(std::optional<Credential> credential, credentialFor(ref, options));
@@ -109,6 +124,23 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     }
     BERTH_TRY(OciManifest manifest,
               parseOciManifest(doc.body, where + ": manifest " + doc.digest.str()));
+
+    // The signature is checked against the manifest just fetched (its
+    // digest computed here from the bytes), before the config and layers
+    // are downloaded: a refused image costs one manifest and stores nothing.
+    std::string verifiedBy = "insecure";
+    std::optional<StoredSignatures> verifiedSignatures;
+    if (signatureSources) {
+        BERTH_TRY(std::vector<std::string> signatures,
+                  fetchSignatures(http, *signatureSources, doc.digest).context(where));
+        BERTH_TRY(TrustVerdict verdict,
+                  verifyOciSimpleSigning(ref.str(), doc.digest, signatures, TrustOptions{})
+                      .context("verify " + ref.str()));
+        if (!verdict.ok()) return Error(describeVerdict(verdict, signatureSources->trustName));
+        logDebug("{}: signed by trusted key {}", where, verdict.fingerprint);
+        verifiedBy = verdict.fingerprint;
+        verifiedSignatures = StoredSignatures{ref.str(), std::move(signatures)};
+    }
 
     BERTH_TRY(std::string configText, fetchConfig(store, registry, manifest.config));
     BERTH_TRY(OciImageConfig config,
@@ -140,9 +172,13 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     record.name = ref.name();
     record.tag = ref.digest ? std::string() : ref.tag;
     record.source = "docker://" + ref.str();
-    record.verifiedBy = "insecure";
+    record.verifiedBy = verifiedBy;
     for (const auto& layer : layers)
         record.layers.push_back(*layer->record());
+    // Kept for `berth image verify`, before the record names the image.
+    if (verifiedSignatures)
+        BERTH_CHECK(store.index().putCache(storedSignaturesKey(doc.digest),
+                                           encodeStoredSignatures(*verifiedSignatures)));
     BERTH_TRY(ImageRecord committed,
               commitOciImage(store, std::move(record), doc.body, doc.digest, manifest, configText)
                   .context(where));
