@@ -146,7 +146,7 @@ Result<std::optional<std::string>> fetchSignature(HttpClient& http, const AciFet
     sigRequest.maxResponseBytes = kMaxSignatureBytes;
     BERTH_TRY(HttpResponse sigResponse, http.send(sigRequest).context("fetch " + signatureUrl));
     if (sigResponse.status == 200) return std::optional<std::string>(std::move(sigResponse.body));
-    logInfo("no signature at {} (HTTP {})", signatureUrl, sigResponse.status);
+    logDebug("no signature at {} (HTTP {})", signatureUrl, sigResponse.status);
     return std::optional<std::string>();
 }
 
@@ -159,13 +159,18 @@ Result<void> precheckSigner(const AciFetchRequest& request,
                             const std::optional<std::string>& signature)
 {
     std::string name = request.expected ? request.expected->name : std::string();
-    if (!signature)
-        return Error(
-            describeVerdict(TrustVerdict::reject(TrustVerdict::Status::Unsigned, "",
-                                                 "no signature at " + (request.signatureUrl.empty()
-                                                                           ? request.url + ".asc"
-                                                                           : request.signatureUrl)),
-                            name.empty() ? fileNameOf(request.url) : name));
+    if (!signature) {
+        std::string where =
+            request.signatureUrl.empty() ? request.url + ".asc" : request.signatureUrl;
+        if (!name.empty())
+            return Error(describeVerdict(
+                TrustVerdict::reject(TrustVerdict::Status::Unsigned, "", "none at " + where),
+                name));
+        return Error("the ACI at " + request.url + " has no signature (none at " + where +
+                     "); ask its publisher for one and trust their key with 'berth trust "
+                     "--prefix NAME KEYFILE' for the image's NAME, or accept it unsigned with "
+                     "--insecure-options=image");
+    }
     BERTH_TRY(TrustVerdict verdict, precheckAciSigner(name, *signature, TrustOptions{})
                                         .context("check the signer of " + request.url));
     if (verdict.ok()) return ok();

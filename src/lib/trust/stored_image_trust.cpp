@@ -25,6 +25,13 @@ Error chainBroken(const ImageRecord& image, const std::string& what)
                  "' and fetch it again");
 }
 
+// readBlob fails when the blob no longer hashes to its digest, is missing
+// or is too large; whichever it is, it is not what was verified.
+std::string unreadable(const Digest& digest, const char* what)
+{
+    return std::string("its ") + what + " blob " + digest.str() + " was modified or removed";
+}
+
 // The digest string at object[key], or an empty string when it is missing
 // or not a string (which then fails the comparison with the record).
 std::string digestField(const Json& object, const char* key)
@@ -40,7 +47,7 @@ Result<void> checkOciChain(const Store& store, const ImageRecord& image)
         return chainBroken(image, "the record names no manifest or config");
     // readBlob re-hashes what it reads: a changed blob is an error here.
     auto manifestText = store.readBlob(*image.manifestDigest, kMaxDocumentBytes);
-    if (!manifestText) return chainBroken(image, manifestText.error().message());
+    if (!manifestText) return chainBroken(image, unreadable(*image.manifestDigest, "manifest"));
     auto manifest = parseJson(*manifestText, "manifest " + image.manifestDigest->str());
     if (!manifest || !manifest->is_object()) return chainBroken(image, "the manifest is no object");
     if (digestField((*manifest)["config"], "digest") != image.configDigest->str() ||
@@ -54,7 +61,7 @@ Result<void> checkOciChain(const Store& store, const ImageRecord& image)
             return chainBroken(image, "layer " + std::to_string(i + 1) + " is not the manifest's");
 
     auto configText = store.readBlob(*image.configDigest, kMaxDocumentBytes);
-    if (!configText) return chainBroken(image, configText.error().message());
+    if (!configText) return chainBroken(image, unreadable(*image.configDigest, "config"));
     auto config = parseJson(*configText, "config " + image.configDigest->str());
     if (!config || !config->is_object()) return chainBroken(image, "the config is no object");
     const Json& rootfs = (*config)["rootfs"];
@@ -82,7 +89,7 @@ Result<void> checkAciChain(const Store& store, const ImageRecord& image)
         return chainBroken(image, "its tar is missing from the store");
     if (image.manifestDigest) {
         auto manifest = store.readBlob(*image.manifestDigest, kMaxDocumentBytes);
-        if (!manifest) return chainBroken(image, manifest.error().message());
+        if (!manifest) return chainBroken(image, unreadable(*image.manifestDigest, "manifest"));
     }
     return ok();
 }
