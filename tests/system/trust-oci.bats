@@ -381,3 +381,27 @@ JSON
     assert_contains "$output" "still trusted"
     assert_store_sane
 }
+
+@test "a containers policy.json signedBy key trusts its scope, at fetch and at every later use" {
+    publish good
+    mkdir -p "$HOME/.config/containers"
+    local policy=$HOME/.config/containers/policy.json
+    cat >"$policy" <<JSON
+{"default": [{"type": "insecureAcceptAnything"}],
+ "transports": {"docker": {"$REG/test": [
+   {"type": "signedBy", "keyType": "GPGKeys", "keyPath": "$KEYS/good.asc"}]}}}
+JSON
+    fetch_signed
+    run_berth -0 image inspect "$IMAGE_ID"
+    [[ $(jq -r '.[0].verifiedBy' <<<"$output") == "$(fpr good)" ]] || fail "verifiedBy is not the key"
+    # The per-use check reads the policy's key file, without gpg.
+    run_berth -0 fetch --pull=new "$IMAGE"
+    run_berth -0 image verify "$IMAGE_ID"
+    # insecureAcceptAnything does not lower berth's rule.
+    run_berth -125 fetch "docker://$REG/test/layered:latest"
+    assert_one_line_error "--insecure-options=image"
+    # The policy names another key now: the stored image is refused.
+    sed -i "s|$KEYS/good.asc|$KEYS/other.asc|" "$policy"
+    run_berth -125 fetch --pull=new "$IMAGE"
+    assert_one_line_error "no longer trusted"
+}
