@@ -36,13 +36,17 @@ setup_file() {
         skopeo --policy "$ACCEPT_POLICY" copy --quiet --dest-cert-dir "$SERVERS_DIR/push-certs" \
             "oci:$FIXTURES/${name#*:}:latest" "docker://$REG/test/${name%%:*}:latest" >/dev/null
     done
+    skopeo --policy "$ACCEPT_POLICY" copy --quiet --all --dest-cert-dir "$SERVERS_DIR/push-certs" \
+        "oci:$FIXTURES/oci-index:latest" "docker://$REG/test/multi:latest" >/dev/null
+    INDEX_DIGEST=sha256:$(skopeo inspect --raw --cert-dir "$SERVERS_DIR/push-certs" \
+        "docker://$REG/test/multi:latest" | sha256sum | cut -d' ' -f1)
     DIGEST=$(manifest_digest test/busybox)
     LAYERED_DIGEST=$(manifest_digest test/layered)
     # The HTTPS lookaside: each test publishes into its own directory here.
     mkdir -p "$SERVERS_DIR/www"
     start_https_server lookaside "$SERVERS_DIR/www"
     LA_PORT=$HTTPS_PORT
-    export KEYS SERVERS_DIR ACCEPT_POLICY REG DIGEST LAYERED_DIGEST LA_PORT
+    export KEYS SERVERS_DIR ACCEPT_POLICY REG DIGEST LAYERED_DIGEST INDEX_DIGEST LA_PORT
 }
 
 teardown_file() {
@@ -404,4 +408,22 @@ JSON
     sed -i "s|$KEYS/good.asc|$KEYS/other.asc|" "$policy"
     run_berth -125 fetch --pull=new "$IMAGE"
     assert_one_line_error "no longer trusted"
+}
+
+@test "a signature of the index pulled by tag covers this platform's manifest" {
+    trust --prefix "$REG/test" "$KEYS/good.asc"
+    sign_claim good "$REG/test/multi:latest" "$INDEX_DIGEST" "$(sig_path "$LA" test/multi "$INDEX_DIGEST")"
+    use_lookaside "file://$LA"
+    IMAGE=docker://$REG/test/multi:latest
+    fetch_signed
+    run_berth -0 image inspect "$IMAGE_ID"
+    [[ $(jq -r '.[0].manifestDigest' <<<"$output") != "$INDEX_DIGEST" ]] ||
+        fail "the index was recorded as the manifest"
+    run_berth -0 image verify "$IMAGE_ID"
+    assert_contains "$output" "signature verified by trusted key $(fpr good)"
+    # Signed for another name: refused.
+    rm -rf "$STORE"
+    sign_claim good "$REG/test/other:latest" "$INDEX_DIGEST" "$(sig_path "$LA" test/multi "$INDEX_DIGEST")"
+    run_berth -125 fetch "$IMAGE"
+    assert_one_line_error "another image"
 }

@@ -16,6 +16,10 @@ namespace berth
 struct StoredSignatures {
     std::string reference; // as pulled: "host/repo:tag" or "host/repo@sha256:…"
     std::vector<std::string> signatures;
+    // The digest the signatures name: the image's manifest, or the index
+    // pulled by tag that led to it, whose bytes are then kept in `index`.
+    std::string signedDigest;
+    std::string index;
 };
 
 std::string storedSignaturesKey(const Digest& manifestDigest);

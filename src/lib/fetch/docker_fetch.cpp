@@ -73,6 +73,34 @@ Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const Oc
     return text;
 }
 
+// The outcome of checking a registry image's signatures, and what to keep
+// of them for `berth image verify`.
+struct SignatureCheck {
+    TrustVerdict verdict;
+    StoredSignatures stored;
+};
+
+// Signatures of the platform manifest first; when it has none and it was
+// reached through an index, those of the index.
+Result<SignatureCheck> verifyRegistrySignatures(HttpClient& http, const SignatureSources& sources,
+                                                const DockerReference& ref,
+                                                const Digest& manifestDigest,
+                                                const std::optional<ManifestDocument>& topIndex)
+{
+    SignatureCheck check;
+    BERTH_TRY(std::vector<std::string> signatures, fetchSignatures(http, sources, manifestDigest));
+    BERTH_TRY(check.verdict,
+              verifyOciSimpleSigning(ref.str(), manifestDigest, signatures, TrustOptions{}));
+    check.stored = StoredSignatures{ref.str(), std::move(signatures), manifestDigest.str(), {}};
+    if (check.verdict.status != TrustVerdict::Status::Unsigned || !topIndex) return check;
+    BERTH_TRY(signatures, fetchSignatures(http, sources, topIndex->digest));
+    BERTH_TRY(check.verdict,
+              verifyOciSimpleSigning(ref.str(), topIndex->digest, signatures, TrustOptions{}));
+    check.stored =
+        StoredSignatures{ref.str(), std::move(signatures), topIndex->digest.str(), topIndex->body};
+    return check;
+}
+
 } // namespace
 
 std::string manifestCacheKey(const Digest& manifest)
@@ -110,6 +138,10 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     std::string where = "registry " + ref.registry + ": " + ref.str();
 
     BERTH_TRY(ManifestDocument doc, registry.getManifest(ref.manifestReference()));
+    // A signature may name the index pulled by tag (skopeo copy --all
+    // --sign-by signs that) rather than this platform's manifest.
+    std::optional<ManifestDocument> topIndex;
+    if (isIndexMediaType(doc.mediaType)) topIndex = doc;
     OciPlatform platform = platformFor(options.os, options.architecture);
     // An index leads to the manifest for this platform, a bounded number of
     // levels down; each level is fetched by digest, so each is verified.
@@ -126,20 +158,20 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
               parseOciManifest(doc.body, where + ": manifest " + doc.digest.str()));
 
     // The signature is checked against the manifest just fetched (its
-    // digest computed here from the bytes), before the config and layers
-    // are downloaded: a refused image costs one manifest and stores nothing.
+    // digest computed here from the bytes), or the index that led to it,
+    // before the config and layers are downloaded: a refused image costs
+    // a manifest and stores nothing.
     std::string verifiedBy = "insecure";
-    std::optional<StoredSignatures> verifiedSignatures;
+    std::optional<SignatureCheck> verifiedSignatures;
     if (signatureSources) {
-        BERTH_TRY(std::vector<std::string> signatures,
-                  fetchSignatures(http, *signatureSources, doc.digest).context(where));
-        BERTH_TRY(TrustVerdict verdict,
-                  verifyOciSimpleSigning(ref.str(), doc.digest, signatures, TrustOptions{})
-                      .context("verify " + ref.str()));
-        if (!verdict.ok()) return Error(describeVerdict(verdict, signatureSources->trustName));
-        logDebug("{}: signed by trusted key {}", where, verdict.fingerprint);
-        verifiedBy = verdict.fingerprint;
-        verifiedSignatures = StoredSignatures{ref.str(), std::move(signatures)};
+        BERTH_TRY(verifiedSignatures,
+                  verifyRegistrySignatures(http, *signatureSources, ref, doc.digest, topIndex)
+                      .context(where));
+        if (!verifiedSignatures->verdict.ok())
+            return Error(describeVerdict(verifiedSignatures->verdict, signatureSources->trustName));
+        verifiedBy = verifiedSignatures->verdict.fingerprint;
+        logDebug("{}: {} signed by trusted key {}", where, verifiedSignatures->stored.signedDigest,
+                 verifiedBy);
     }
 
     BERTH_TRY(std::string configText, fetchConfig(store, registry, manifest.config));
@@ -178,7 +210,7 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     // Kept for `berth image verify`, before the record names the image.
     if (verifiedSignatures)
         BERTH_CHECK(store.index().putCache(storedSignaturesKey(doc.digest),
-                                           encodeStoredSignatures(*verifiedSignatures)));
+                                           encodeStoredSignatures(verifiedSignatures->stored)));
     BERTH_TRY(ImageRecord committed,
               commitOciImage(store, std::move(record), doc.body, doc.digest, manifest, configText)
                   .context(where));

@@ -1,4 +1,5 @@
 #include <berth/base/json.hpp>
+#include <berth/image/oci_index.hpp>
 #include <berth/trust/stored_image_trust.hpp>
 #include <berth/trust/stored_image_verification.hpp>
 #include <cerrno>
@@ -80,6 +81,8 @@ std::string encodeStoredSignatures(const StoredSignatures& stored)
 {
     Json j;
     j["reference"] = stored.reference;
+    j["signedDigest"] = stored.signedDigest;
+    if (!stored.index.empty()) j["index"] = stored.index;
     j["signatures"] = Json::array();
     for (const auto& signature : stored.signatures)
         j["signatures"].push_back(toHex(signature));
@@ -92,6 +95,8 @@ Result<StoredSignatures> decodeStoredSignatures(std::string_view text)
     StoredSignatures stored;
     if (!j.is_object()) return Error("stored signatures: not an object");
     BERTH_TRY(stored.reference, jsonString(j, "reference", "stored signatures"));
+    BERTH_TRY(stored.signedDigest, jsonString(j, "signedDigest", "stored signatures"));
+    BERTH_TRY(stored.index, jsonOptionalString(j, "index", "stored signatures"));
     auto it = j.find("signatures");
     if (it == j.end() || !it->is_array()) return Error("stored signatures: no list");
     for (const auto& hex : *it) {
@@ -135,8 +140,22 @@ Result<StoredImageVerdict> verifyStoredImage(Store& store, const ImageRecord& im
         return Error("image '" + image.name + "' (" + image.id + ") has no stored signature to " +
                      "check; fetch it again with 'berth fetch " + image.source + "'");
     BERTH_TRY(StoredSignatures stored, decodeStoredSignatures(*text));
-    BERTH_TRY(TrustVerdict verdict, verifyOciSimpleSigning(stored.reference, *image.manifestDigest,
-                                                           stored.signatures, options));
+    BERTH_TRY(Digest signedDigest, Digest::parse(stored.signedDigest));
+    if (!(signedDigest == *image.manifestDigest)) {
+        // Signed through its index: the kept index must still be the signed
+        // one and still lead to this manifest.
+        BERTH_TRY(OciIndex index,
+                  parseOciIndex(stored.index, "stored index " + signedDigest.str()));
+        bool listed = false;
+        for (const auto& entry : index.manifests)
+            listed = listed || entry.digest == *image.manifestDigest;
+        if (!(Hasher::hash(signedDigest.algorithm(), stored.index) == signedDigest) || !listed)
+            return Error("image '" + image.name + "' (" + image.id + "): the signed index " +
+                         signedDigest.str() + " kept in the store no longer leads to its " +
+                         "manifest; remove the image and fetch it again");
+    }
+    BERTH_TRY(TrustVerdict verdict,
+              verifyOciSimpleSigning(stored.reference, signedDigest, stored.signatures, options));
     if (!verdict.ok()) {
         BERTH_TRY(std::string name, trustNameForDockerReference(stored.reference));
         return Error(describeVerdict(verdict, name));
