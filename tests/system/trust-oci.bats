@@ -46,7 +46,15 @@ setup_file() {
     mkdir -p "$SERVERS_DIR/www"
     start_https_server lookaside "$SERVERS_DIR/www"
     LA_PORT=$HTTPS_PORT
-    export KEYS SERVERS_DIR ACCEPT_POLICY REG DIGEST LAYERED_DIGEST INDEX_DIGEST LA_PORT
+    # The same files over plain HTTP (the test server without a certificate),
+    # stopped with the others by stop_servers.
+    python3 "$BERTH_SOURCE_ROOT/tests/fixtures/registry/https_server.py" --root "$SERVERS_DIR/www" \
+        --port-file "$SERVERS_DIR/plain.port" --log "$SERVERS_DIR/plain.log" \
+        >>"$SERVERS_DIR/plain.out" 2>&1 3>&- &
+    echo $! >>"$SERVERS_DIR/pids"
+    wait_for_file "$SERVERS_DIR/plain.port"
+    PLAIN_PORT=$(cat "$SERVERS_DIR/plain.port")
+    export KEYS SERVERS_DIR ACCEPT_POLICY REG DIGEST LAYERED_DIGEST INDEX_DIGEST LA_PORT PLAIN_PORT
 }
 
 teardown_file() {
@@ -231,7 +239,7 @@ fetch_signed() {
     assert_store_empty
 }
 
-@test "signatures from an HTTPS lookaside and from --signature FILE" {
+@test "signatures from an HTTPS or plain HTTP lookaside and from --signature FILE" {
     trust --prefix "$REG/test/busybox" "$KEYS/good.asc"
     local www=$SERVERS_DIR/www/$BATS_TEST_NUMBER
     sign_claim good "$REG/test/busybox:latest" "$DIGEST" "$(sig_path "$www" test/busybox "$DIGEST")"
@@ -241,6 +249,14 @@ fetch_signed() {
         fail "the signature was not fetched from the HTTPS lookaside"
     grep -q "signature-2" "$SERVERS_DIR/lookaside.log" ||
         fail "berth did not look for a second signature"
+
+    # A plain-HTTP lookaside needs no --insecure-options=http: what it
+    # serves is signed.
+    rm -rf "$STORE"
+    use_lookaside "http://127.0.0.1:$PLAIN_PORT/$BATS_TEST_NUMBER"
+    fetch_signed
+    grep -q "GET /$BATS_TEST_NUMBER/test/busybox@sha256=.*/signature-1 200" "$SERVERS_DIR/plain.log" ||
+        fail "the signature was not fetched over plain HTTP"
 
     # No lookaside: the signature given on the command line.
     rm -rf "$STORE" "$HOME/.config/containers/registries.d"

@@ -51,12 +51,22 @@ Result<std::vector<std::string>> fetchSignatures(HttpClient& http, const Signatu
     if (!lookaside.starts_with("https://") && !lookaside.starts_with("http://"))
         return Error("lookaside '" + lookaside + "' for " + sources.trustName +
                      " is not a file://, http:// or https:// URL; fix it in registries.d");
+    // A plain-HTTP lookaside is usual (containers tools allow it): what it
+    // serves is verified by its OpenPGP signature and the digest it names,
+    // so --insecure-options=http is not needed for it.
+    std::optional<HttpClient> plain;
+    if (lookaside.starts_with("http://") && !http.options().allowHttp) {
+        HttpOptions options = http.options();
+        options.allowHttp = true;
+        plain.emplace(options);
+    }
+    HttpClient& client = plain ? *plain : http;
     for (int index = 1; index <= kMaxSignatures; ++index) {
         HttpRequest request;
         request.url = lookasideSignatureUrl(lookaside, sources.trustName, manifestDigest, index);
         request.maxResponseBytes = kMaxSignatureBytes;
         BERTH_TRY(HttpResponse response,
-                  http.send(request).context("fetch signature " + request.url));
+                  client.send(request).context("fetch signature " + request.url));
         if (response.status == 404) break;
         if (response.status != 200)
             return Error("lookaside " + request.url + " answered HTTP " +
