@@ -263,6 +263,10 @@ fetch_signed() {
     run_berth -125 fetch "$IMAGE"
     assert_one_line_error "--insecure-options=image"
     fetch_signed --signature "$(sig_path "$www" test/busybox "$DIGEST")"
+    # A local OCI layout's signature is not read: refused, not ignored.
+    run_berth -125 --insecure-options=image fetch --signature "$(sig_path "$www" test/busybox "$DIGEST")" \
+        "oci:$FIXTURES/oci-gzip:latest"
+    assert_one_line_error "not checked yet"
     # One by another key is checked too, and refused.
     rm -rf "$STORE"
     sign_claim other "$REG/test/busybox:latest" "$DIGEST" "$BATS_TEST_TMPDIR/other.sig"

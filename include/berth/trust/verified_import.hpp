@@ -14,9 +14,10 @@ namespace berth
 //  - an .aci file: its detached signature (options.signaturePath, else
 //    PATH.asc beside it) must be by a key trusted for the manifest's name;
 //    the record then names that key in verifiedBy;
-//  - OCI layouts and archives carry no signature berth can read, so they
-//    need --insecure-options=image (registries' simple signing is checked
-//    by the fetch path).
+//  - OCI layouts and archives carry no signature berth reads (a
+//    --signature for one is refused rather than ignored), so they need
+//    --insecure-options=image; registries' simple signing is checked by
+//    the fetch path.
 Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& reference,
                                         ImportOptions options, const TrustOptions& trust);
 
