@@ -19,6 +19,7 @@ struct FetchOptions {
     std::vector<std::string> images;
     std::string platform; // OS/ARCH[/VARIANT]
     std::string pull = "update";
+    std::string signature; // --signature FILE
 };
 
 // Registries, https:// ACIs and appc discovery go to the fetch library.
@@ -33,6 +34,7 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
     remote.insecureTls = context.insecure.tls;
     remote.allowHttp = context.insecure.http;
     remote.insecurePubkey = context.insecure.pubkey;
+    remote.signaturePath = import.signaturePath;
     remote.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
     remote.os = import.os;
     remote.architecture = import.architecture;
@@ -47,6 +49,9 @@ int fetch(Context& context, const FetchOptions& options)
 {
     ImportOptions import;
     import.allowUnsigned = context.insecure.image;
+    import.signaturePath = options.signature;
+    if (!options.signature.empty() && options.images.size() != 1)
+        return fail("--signature FILE signs one image; fetch the images one at a time");
     if (!options.platform.empty()) {
         auto slash = options.platform.find('/');
         if (slash == std::string::npos || slash == 0 || slash + 1 == options.platform.size())
@@ -96,6 +101,9 @@ void addFetchCommand(CLI::App& app, Context& context, Action& action)
         ->capture_default_str();
     cmd->add_option("--platform", options->platform,
                     "Platform to choose from an image index (default: the host's)");
+    cmd->add_option("--signature", options->signature,
+                    "Signature FILE: an ACI's detached .aci.asc, or a simple-signing signature "
+                    "of a docker:// image (checked besides its lookaside)");
     cmd->callback([&action, &context, options] {
         action = [&context, options] { return fetch(context, *options); };
     });

@@ -36,6 +36,7 @@ void addImageCommand(CLI::App& app, Context& context, Action& action)
     addImageExtractCommand(*image, context, action);
     addImageRenderCommand(*image, context, action);
     addImageSignCommand(*image, context, action);
+    addImageVerifyCommand(*image, context, action);
 }
 
 } // namespace berth::cli

@@ -22,6 +22,9 @@ struct FetchOptions {
     bool insecureTls = false;    // --insecure-options=tls
     bool allowHttp = false;      // --insecure-options=http
     bool insecurePubkey = false; // --insecure-options=pubkey
+    // --signature FILE: an ACI's detached signature, or a simple-signing
+    // signature of a registry image (besides its lookaside).
+    std::string signaturePath;
     PullPolicy pull = PullPolicy::Update;
     ProgressMode progress = ProgressMode::Auto;
     int parallelDownloads = 3;

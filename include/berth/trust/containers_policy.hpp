@@ -1,16 +1,13 @@
 #pragma once
 
 #include <berth/base/result.hpp>
+#include <berth/trust/containers_policy_trust.hpp>
 #include <berth/trust/verifier.hpp>
 #include <string>
 #include <vector>
 
 namespace berth
 {
-
-// The containers policy.json berth honours: ~/.config/containers/policy.json
-// when it exists, else /etc/containers/policy.json.
-std::string defaultContainersPolicyFile();
 
 // The keys of the "signedBy" (keyType GPGKeys: keyPath, keyPaths or keyData)
 // requirements of the most specific docker transport scope covering

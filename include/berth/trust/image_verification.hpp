@@ -4,6 +4,7 @@
 #include <berth/store/digest.hpp>
 #include <berth/trust/containers_policy.hpp>
 #include <berth/trust/keyring.hpp>
+#include <berth/trust/stored_image_trust.hpp>
 #include <berth/trust/trust_verdict.hpp>
 #include <string>
 #include <string_view>
@@ -65,11 +66,6 @@ Result<TrustVerdict> verifyOciSimpleSigning(const std::string& reference,
 // "docker://host/repo:tag" -> "host/repo".
 Result<std::string> trustNameForDockerReference(const std::string& reference);
 
-// The check at every `berth run`, with no gpg: is the key that verified the
-// image when it was stored still trusted for its name? Reads only the key
-// directories of the name's prefix chain and the root keys. An Error (exit
-// 125) says which key and what to do.
-Result<void> checkStillTrusted(const std::string& imageName, const std::string& fingerprint,
-                               const KeyringPaths& keyrings);
+// checkStillTrusted, the check at every run, is in stored_image_trust.hpp.
 
 } // namespace berth

@@ -3,6 +3,8 @@
 #include <berth/base/result.hpp>
 #include <berth/image/importer.hpp>
 #include <berth/trust/image_verification.hpp>
+// checkStoredImageTrust moved there; run_pod.cpp still finds it through here.
+#include <berth/trust/stored_image_trust.hpp>
 
 namespace berth
 {
@@ -12,16 +14,11 @@ namespace berth
 //  - an .aci file: its detached signature (options.signaturePath, else
 //    PATH.asc beside it) must be by a key trusted for the manifest's name;
 //    the record then names that key in verifiedBy;
-//  - OCI layouts and archives carry no signature berth can read, so they
-//    need --insecure-options=image (registries' simple signing is checked
-//    by the fetch path).
+//  - OCI layouts and archives carry no signature berth reads (a
+//    --signature for one is refused rather than ignored), so they need
+//    --insecure-options=image; registries' simple signing is checked by
+//    the fetch path.
 Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& reference,
                                         ImportOptions options, const TrustOptions& trust);
-
-// The check a stored image passes before it runs, without calling gpg: an
-// image verified by a key still needs that key to be trusted for its name.
-// Images stored with --insecure-options=image run: the user said so when
-// they stored them.
-Result<void> checkStoredImageTrust(const ImageRecord& image, const KeyringPaths& keyrings);
 
 } // namespace berth

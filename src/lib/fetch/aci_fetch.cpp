@@ -6,6 +6,7 @@
 #include <berth/fetch/remote_cache.hpp>
 #include <berth/image/aci_import.hpp>
 #include <berth/trust/image_verification.hpp>
+#include <berth/trust/stored_image_trust.hpp>
 #include <ctime>
 #include <fcntl.h>
 
@@ -108,6 +109,8 @@ Result<ImageRecord> storedById(Store& store, const std::string& id)
 {
     BERTH_TRY(std::optional<ImageRecord> image, store.index().findById(id));
     if (!image) return Error("image " + id + " vanished from the store");
+    // As at every run: the verifying key must still be trusted.
+    BERTH_CHECK(checkStoredImageTrust(store, *image, KeyringPaths::defaults()));
     return std::move(*image);
 }
 
@@ -124,6 +127,65 @@ Result<void> checkExpected(const std::string& path, const AppName& expected, con
                          ", not " + value + " as asked; refusing it");
     }
     return ok();
+}
+
+// The detached signature: the --signature file, else NAME.aci.asc beside
+// the image (or where discovery said). nullopt when the server has none.
+Result<std::optional<std::string>> fetchSignature(HttpClient& http, const AciFetchRequest& request,
+                                                  const FetchOptions& options)
+{
+    if (!options.signaturePath.empty()) {
+        BERTH_TRY(std::string data,
+                  readFile(options.signaturePath, kMaxSignatureBytes).context("read signature"));
+        return std::optional<std::string>(std::move(data));
+    }
+    std::string signatureUrl =
+        request.signatureUrl.empty() ? request.url + ".asc" : request.signatureUrl;
+    HttpRequest sigRequest;
+    sigRequest.url = signatureUrl;
+    sigRequest.maxResponseBytes = kMaxSignatureBytes;
+    BERTH_TRY(HttpResponse sigResponse, http.send(sigRequest).context("fetch " + signatureUrl));
+    if (sigResponse.status == 200) return std::optional<std::string>(std::move(sigResponse.body));
+    logDebug("no signature at {} (HTTP {})", signatureUrl, sigResponse.status);
+    return std::optional<std::string>();
+}
+
+// Before the download: refuses an unsigned image, and a signer that no
+// trusted key could accept. With the name known (discovery), the keys for
+// it apply; for a bare URL the name is in the manifest, inside the image,
+// so here a signer trusted for some prefix passes and the full check after
+// the download decides. This is no verification of the bytes.
+Result<void> precheckSigner(const AciFetchRequest& request,
+                            const std::optional<std::string>& signature)
+{
+    std::string name = request.expected ? request.expected->name : std::string();
+    if (!signature) {
+        std::string where =
+            request.signatureUrl.empty() ? request.url + ".asc" : request.signatureUrl;
+        if (!name.empty())
+            return Error(describeVerdict(
+                TrustVerdict::reject(TrustVerdict::Status::Unsigned, "", "none at " + where),
+                name));
+        return Error("the ACI at " + request.url + " has no signature (none at " + where +
+                     "); ask its publisher for one and trust their key with 'berth trust "
+                     "--prefix NAME KEYFILE' for the image's NAME, or accept it unsigned with "
+                     "--insecure-options=image");
+    }
+    BERTH_TRY(TrustVerdict verdict, precheckAciSigner(name, *signature, TrustOptions{})
+                                        .context("check the signer of " + request.url));
+    if (verdict.ok()) return ok();
+    if (name.empty()) {
+        using S = TrustVerdict::Status;
+        if (verdict.status == S::WrongPrefix) return ok(); // the manifest's name decides
+        if (verdict.status == S::UntrustedKey)
+            return Error("the ACI at " + request.url + " is signed by key " +
+                         (verdict.fingerprint.empty() ? "(unknown)" : verdict.fingerprint) +
+                         ", which is not trusted for any name; if you trust it, run 'berth "
+                         "trust --prefix NAME KEYFILE' for the image's NAME; nothing was "
+                         "downloaded");
+        return Error(describeVerdict(verdict, request.url));
+    }
+    return Error(describeVerdict(verdict, name));
 }
 
 } // namespace
@@ -145,6 +207,12 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
     }
     if (options.pull == PullPolicy::Never)
         return Error("'" + url + "' is not in the store and --pull=never forbids fetching it");
+
+    // The signature comes first: when it is missing, or its signer is not
+    // trusted, the large download is not made at all.
+    std::optional<std::string> signature;
+    BERTH_TRY(signature, fetchSignature(http, request, options));
+    if (!options.allowUnsigned) BERTH_CHECK(precheckSigner(request, signature));
 
     BERTH_TRY(std::string dir, store.makeTempDirectory("fetch-aci"));
     ScopeExit removeDir([&] { (void)removeTree(dir); });
@@ -173,19 +241,7 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
     if (::fsync(fd.get()) < 0) return Error::fromErrno("fsync '" + acipath + "'");
     fd.reset();
 
-    // The signature beside it, kept for verification (the trust work).
-    std::string signatureUrl = request.signatureUrl.empty() ? url + ".asc" : request.signatureUrl;
-    std::optional<std::string> signature;
-    HttpRequest sigRequest;
-    sigRequest.url = signatureUrl;
-    sigRequest.maxResponseBytes = kMaxSignatureBytes;
-    BERTH_TRY(HttpResponse sigResponse, http.send(sigRequest).context("fetch " + signatureUrl));
-    if (sigResponse.status == 200) {
-        signature = std::move(sigResponse.body);
-        BERTH_CHECK(writeFileAtomic(acipath + ".asc", *signature, 0600));
-    } else {
-        logInfo("no signature at {} (HTTP {})", signatureUrl, sigResponse.status);
-    }
+    if (signature) BERTH_CHECK(writeFileAtomic(acipath + ".asc", *signature, 0600));
 
     if (request.expected) BERTH_CHECK(checkExpected(acipath, *request.expected, url));
     ImportOptions importOptions;

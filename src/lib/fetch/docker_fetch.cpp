@@ -3,11 +3,15 @@
 #include <berth/fetch/docker_fetch.hpp>
 #include <berth/fetch/layer_download.hpp>
 #include <berth/fetch/registry_client.hpp>
+#include <berth/fetch/registry_signatures.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/oci_index.hpp>
 #include <berth/image/oci_manifest.hpp>
 #include <berth/image/oci_media_types.hpp>
 #include <berth/image/oci_platform.hpp>
+#include <berth/trust/image_verification.hpp>
+#include <berth/trust/stored_image_trust.hpp>
+#include <berth/trust/stored_image_verification.hpp>
 
 // The image area's last import step, shared so that a pulled image is
 // recorded exactly like an imported one.
@@ -69,6 +73,34 @@ Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const Oc
     return text;
 }
 
+// The outcome of checking a registry image's signatures, and what to keep
+// of them for `berth image verify`.
+struct SignatureCheck {
+    TrustVerdict verdict;
+    StoredSignatures stored;
+};
+
+// Signatures of the platform manifest first; when it has none and it was
+// reached through an index, those of the index.
+Result<SignatureCheck> verifyRegistrySignatures(HttpClient& http, const SignatureSources& sources,
+                                                const DockerReference& ref,
+                                                const Digest& manifestDigest,
+                                                const std::optional<ManifestDocument>& topIndex)
+{
+    SignatureCheck check;
+    BERTH_TRY(std::vector<std::string> signatures, fetchSignatures(http, sources, manifestDigest));
+    BERTH_TRY(check.verdict,
+              verifyOciSimpleSigning(ref.str(), manifestDigest, signatures, TrustOptions{}));
+    check.stored = StoredSignatures{ref.str(), std::move(signatures), manifestDigest.str(), {}};
+    if (check.verdict.status != TrustVerdict::Status::Unsigned || !topIndex) return check;
+    BERTH_TRY(signatures, fetchSignatures(http, sources, topIndex->digest));
+    BERTH_TRY(check.verdict,
+              verifyOciSimpleSigning(ref.str(), topIndex->digest, signatures, TrustOptions{}));
+    check.stored =
+        StoredSignatures{ref.str(), std::move(signatures), topIndex->digest.str(), topIndex->body};
+    return check;
+}
+
 } // namespace
 
 std::string manifestCacheKey(const Digest& manifest)
@@ -83,6 +115,9 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
         BERTH_TRY(std::optional<ImageRecord> stored, storedImage(store, ref));
         if (stored) {
             logDebug("{} is in the store as {}", ref.str(), stored->id);
+            // As at every run: no gpg, but the verifying key must still be
+            // trusted and the stored blobs must still chain to its digest.
+            BERTH_CHECK(checkStoredImageTrust(store, *stored, KeyringPaths::defaults()));
             return std::move(*stored);
         }
         if (options.pull == PullPolicy::Never)
@@ -90,11 +125,23 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
                          "fetching it");
     }
 
+    // Without --insecure-options=image the image must come with a signature;
+    // with nowhere to look for one it is refused before any network traffic.
+    std::optional<SignatureSources> signatureSources;
+    if (!options.allowUnsigned) {
+        BERTH_TRY(signatureSources, signatureSourcesFor(ref, options));
+        if (signatureSources->empty()) return Error(unsignedRegistryImage(*signatureSources));
+    }
+
     BERTH_TRY(std::optional<Credential> credential, credentialFor(ref, options));
     RegistryClient registry(http, ref, credential);
     std::string where = "registry " + ref.registry + ": " + ref.str();
 
     BERTH_TRY(ManifestDocument doc, registry.getManifest(ref.manifestReference()));
+    // A signature may name the index pulled by tag (skopeo copy --all
+    // --sign-by signs that) rather than this platform's manifest.
+    std::optional<ManifestDocument> topIndex;
+    if (isIndexMediaType(doc.mediaType)) topIndex = doc;
     OciPlatform platform = platformFor(options.os, options.architecture);
     // An index leads to the manifest for this platform, a bounded number of
     // levels down; each level is fetched by digest, so each is verified.
@@ -109,6 +156,23 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     }
     BERTH_TRY(OciManifest manifest,
               parseOciManifest(doc.body, where + ": manifest " + doc.digest.str()));
+
+    // The signature is checked against the manifest just fetched (its
+    // digest computed here from the bytes), or the index that led to it,
+    // before the config and layers are downloaded: a refused image costs
+    // a manifest and stores nothing.
+    std::string verifiedBy = "insecure";
+    std::optional<SignatureCheck> verifiedSignatures;
+    if (signatureSources) {
+        BERTH_TRY(verifiedSignatures,
+                  verifyRegistrySignatures(http, *signatureSources, ref, doc.digest, topIndex)
+                      .context(where));
+        if (!verifiedSignatures->verdict.ok())
+            return Error(describeVerdict(verifiedSignatures->verdict, signatureSources->trustName));
+        verifiedBy = verifiedSignatures->verdict.fingerprint;
+        logDebug("{}: {} signed by trusted key {}", where, verifiedSignatures->stored.signedDigest,
+                 verifiedBy);
+    }
 
     BERTH_TRY(std::string configText, fetchConfig(store, registry, manifest.config));
     BERTH_TRY(OciImageConfig config,
@@ -140,9 +204,13 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     record.name = ref.name();
     record.tag = ref.digest ? std::string() : ref.tag;
     record.source = "docker://" + ref.str();
-    record.verifiedBy = "insecure";
+    record.verifiedBy = verifiedBy;
     for (const auto& layer : layers)
         record.layers.push_back(*layer->record());
+    // Kept for `berth image verify`, before the record names the image.
+    if (verifiedSignatures)
+        BERTH_CHECK(store.index().putCache(storedSignaturesKey(doc.digest),
+                                           encodeStoredSignatures(verifiedSignatures->stored)));
     BERTH_TRY(ImageRecord committed,
               commitOciImage(store, std::move(record), doc.body, doc.digest, manifest, configText)
                   .context(where));

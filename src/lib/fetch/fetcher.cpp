@@ -23,13 +23,6 @@ HttpOptions httpOptionsFor(const FetchOptions& options)
     return http;
 }
 
-Error unsignedRefusal(const ImageReference& reference)
-{
-    return Error("image '" + reference.original +
-                 "' has no verified signature; trust its signer with 'berth trust', or pass "
-                 "--insecure-options=image to run it unsigned");
-}
-
 Result<ImageRecord> fetchFromDiscovery(Store& store, HttpClient& http, const AppName& app,
                                        const DiscoveredImage& found, const FetchOptions& options,
                                        Progress& progress);
@@ -87,12 +80,9 @@ Result<ImageRecord> fetchRemoteImage(Store& store, const ImageReference& referen
                                      const FetchOptions& options)
 {
     using T = ImageReference::Transport;
-    // ACIs (by URL or discovery) are verified against their .aci.asc after
-    // the download; registry images' simple-signing signatures are not read
-    // yet, so those need --insecure-options=image, refused before any
-    // network traffic.
-    if (!options.allowUnsigned && reference.transport == T::Docker)
-        return unsignedRefusal(reference);
+    // Without --insecure-options=image, ACIs (by URL or discovery) are
+    // checked against their .aci.asc, registry images against their
+    // simple-signing signatures, each before anything is stored.
     HttpClient http(httpOptionsFor(options));
     Progress progress(options.progress);
     switch (reference.transport) {

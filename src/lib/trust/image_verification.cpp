@@ -167,16 +167,4 @@ Result<TrustVerdict> verifyOciSimpleSigning(const std::string& reference,
     return verifyWithKeyring(keyring, image.repository, attempt);
 }
 
-Result<void> checkStillTrusted(const std::string& imageName, const std::string& fingerprint,
-                               const KeyringPaths& keyrings)
-{
-    Keyring keyring(keyrings);
-    BERTH_TRY(bool trusted, keyring.trusts(imageName, fingerprint));
-    if (trusted) return ok();
-    return Error("image '" + imageName + "' was verified with key " + fingerprint +
-                 ", which is no longer trusted for it; trust the key again with 'berth trust "
-                 "--prefix " +
-                 imageName + " KEYFILE', or remove the image with 'berth image rm'");
-}
-
 } // namespace berth

@@ -9,6 +9,12 @@ namespace berth
 Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& reference,
                                         ImportOptions options, const TrustOptions& trust)
 {
+    if (reference.transport != ImageReference::Transport::AciFile && !options.signaturePath.empty())
+        return Error("--signature is read for ACIs and docker:// images; a signature of the "
+                     "local OCI image '" +
+                     reference.original +
+                     "' is not checked yet: push it to a registry with its lookaside, or "
+                     "accept it unsigned with --insecure-options=image");
     if (options.allowUnsigned || reference.transport != ImageReference::Transport::AciFile)
         return importImage(store, reference, options);
 
@@ -23,12 +29,6 @@ Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& refe
     if (!verdict.ok()) return Error(describeVerdict(verdict, manifest.name));
     options.verifiedBy = verdict.fingerprint;
     return importImage(store, reference, options);
-}
-
-Result<void> checkStoredImageTrust(const ImageRecord& image, const KeyringPaths& keyrings)
-{
-    if (image.verifiedBy.empty() || image.verifiedBy == "insecure") return ok();
-    return checkStillTrusted(image.name, image.verifiedBy, keyrings);
 }
 
 } // namespace berth
