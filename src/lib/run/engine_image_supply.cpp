@@ -3,6 +3,7 @@
 #include <berth/image/reference.hpp>
 #include <berth/render/render.hpp>
 #include <berth/run/image_supply.hpp>
+#include <berth/trust/stored_image_trust.hpp>
 #include <berth/trust/verified_import.hpp>
 
 namespace berth
@@ -17,7 +18,7 @@ Result<ImageRecord> EngineImageSupply::find(Store& store, const std::string& tex
         // image whose key was removed with `berth trust rm` stops running.
         auto image = store.index().resolve(text);
         if (image) {
-            BERTH_CHECK(checkStoredImageTrust(*image, KeyringPaths::defaults()));
+            BERTH_CHECK(checkStoredImageTrust(store, *image, KeyringPaths::defaults()));
             return image;
         }
         // A bare name the store lacks may be found by appc discovery.

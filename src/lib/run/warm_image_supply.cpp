@@ -1,7 +1,7 @@
 #include <berth/image/reference.hpp>
 #include <berth/render/render.hpp>
 #include <berth/run/image_supply.hpp>
-#include <berth/trust/verified_import.hpp>
+#include <berth/trust/stored_image_trust.hpp>
 
 namespace berth
 {
@@ -21,7 +21,7 @@ Result<ImageRecord> WarmImageSupply::find(Store& store, const std::string& text,
     auto image = store.index().resolve(text);
     if (!image) return handOver("'" + text + "' is not in the store");
     // The same check, and so the same refusal, as the engine's.
-    BERTH_CHECK(checkStoredImageTrust(*image, KeyringPaths::defaults()));
+    BERTH_CHECK(checkStoredImageTrust(store, *image, KeyringPaths::defaults()));
     return image;
 }
 
