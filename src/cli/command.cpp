@@ -1,8 +1,10 @@
 #include "command.hpp"
 
 #include <berth/base/log.hpp>
+#include <berth/store/system_store.hpp>
 
-namespace berth::cli {
+namespace berth::cli
+{
 
 Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
 {
@@ -10,8 +12,8 @@ Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
     size_t start = 0;
     while (start <= text.size()) {
         size_t comma = text.find(',', start);
-        std::string word = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                        : comma - start);
+        std::string word =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (word == "image")
             options.image = true;
         else if (word == "tls")
@@ -25,8 +27,7 @@ Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
         else if (word != "none" && !word.empty())
             return Error("--insecure-options: unknown value '" + word +
                          "' (use none, image, tls, http, pubkey or all, comma-separated)");
-        if (comma == std::string::npos)
-            break;
+        if (comma == std::string::npos) break;
         start = comma + 1;
     }
     return options;
@@ -35,8 +36,7 @@ Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
 Result<Store*> Context::store()
 {
     if (!store_) {
-        std::string path = root.empty() ? defaultStoreRoot() : root;
-        BERTH_TRY(store_, Store::open(path));
+        BERTH_TRY(store_, openChosenStore(root, storeText));
     }
     return store_.get();
 }
@@ -47,6 +47,9 @@ int fail(const Error& error)
     return 125;
 }
 
-int fail(const std::string& message) { return fail(Error(message)); }
+int fail(const std::string& message)
+{
+    return fail(Error(message));
+}
 
 } // namespace berth::cli

@@ -20,7 +20,7 @@ const char* unknownCommand(CLI::App& app, int argc, char** argv)
 {
     for (int i = 1; i < argc; ++i) {
         std::string word = argv[i];
-        if (word == "--root" || word == "--insecure-options") {
+        if (word == "--root" || word == "--store" || word == "--insecure-options") {
             ++i;
             continue;
         }
@@ -47,6 +47,8 @@ int main(int argc, char** argv)
     app.fallthrough();
     app.set_version_flag("--version", std::string(BERTH_VERSION));
     app.add_option("--root", context.root, "Store directory (default: ~/.local/share/berth)");
+    app.add_option("--store", context.storeText,
+                   "user (your own store) or system (/var/lib/berth, shared by group berth)");
     app.add_option("--insecure-options", context.insecureText,
                    "Checks to skip: none, image, tls, http, pubkey, all (comma-separated)");
     app.add_flag("--debug", context.debug, "Print debug messages");
@@ -60,6 +62,7 @@ int main(int argc, char** argv)
     addTrustCommand(app, context, action);
     addLoginCommand(app, context, action);
     addLogoutCommand(app, context, action);
+    addSystemCommand(app, context, action);
 
     if (const char* word = unknownCommand(app, argc, argv))
         return fail(std::string("unknown command '") + word + "' (see 'berth --help')");
