@@ -13,6 +13,7 @@
 # the rootless suite (meson suite "root").
 # requires: root userns newuidmap newgidmap useradd usermod userdel groupdel runuser gpg python3 skopeo actool
 # shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+# shellcheck disable=SC2016 # the inner shells expand $1 and $2
 
 load helpers
 
@@ -54,7 +55,7 @@ setup_file() {
     chmod -R a+rX "$WORK/fixtures" "$WORK/keys"/*.asc "$WORK/keys"/*.fpr
     export IMAGE_DIR
 
-    # shellcheck source=../../contrib/lib.sh
+    # shellcheck source=contrib/lib.sh
     source "$BERTH_SOURCE_ROOT/contrib/lib.sh"
     local u start
     for u in "${USERS[@]}"; do
@@ -122,6 +123,15 @@ as() {
 
 mode_of() { stat -c '%a %U:%G' "$1"; }
 
+# last_error_line PATTERN: berth failed with its one line last on stderr
+# (trust prints the key it reviewed before that).
+last_error_line() {
+    local last
+    last=$(printf '%s\n' "$stderr" | sed '/^[[:space:]]*$/d' | tail -1)
+    [[ $last == "berth: "* ]] || fail "the last line on stderr is not berth's error: $last"
+    grep -Eq -- "$1" <<<"$last" || fail "stderr's last line does not match /$1/: $last"
+}
+
 # fetch_as USER: fetch the image into the system store, set IMAGE_ID.
 fetch_as() {
     as "$1" -0 --store=system --insecure-options=image fetch "oci:$IMAGE_DIR"
@@ -157,7 +167,7 @@ own_trees() { echo "$WORK/home/$1/.local/share/berth/system/trees"; }
     assert_status 0
     assert_contains "$output" "nothing changed"
 
-    chmod 0777 "$SYSTEM_STORE/tmp"
+    chmod g-s,-t,o+rwx "$SYSTEM_STORE/tmp"
     chown "$OUTSIDER" "$SYSTEM_STORE/lock"
     run --separate-stderr "$BERTH" system setup
     echo "$output"
@@ -227,7 +237,7 @@ own_trees() { echo "$WORK/home/$1/.local/share/berth/system/trees"; }
     for u in "$MEMBER" "$OUTSIDER"; do
         as "$u" -125 trust --system --prefix example.com/other --skip-fingerprint-review \
             "$WORK/keys/other.asc"
-        assert_one_line_error "join group 'berth-admin'"
+        last_error_line "join group 'berth-admin' \\(sudo usermod -aG berth-admin $u\\)"
         [[ ! -e $keys/example.com%2Fother ]] || fail "$u wrote $keys/example.com%2Fother"
         as "$u" -125 trust rm --system "$fpr"
         assert_one_line_error "join group 'berth-admin'"
