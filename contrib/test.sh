@@ -14,6 +14,10 @@
 # As an ordinary user it builds in build-test/ and runs the tests as you;
 # system tests skip (and say why) if you have no subordinate ids.
 #
+# As root it then runs the meson suite "root" (tests that make users and
+# groups: the system store's group matrix) as root on the same build, and
+# prints one summary of both runs.
+#
 # Environment: BERTH_BUILD_DIR overrides the build directory (non-root);
 # CI=true turns warnings into errors.
 set -euo pipefail
@@ -30,7 +34,8 @@ else
 fi
 
 # build_and_test BUILDDIR [MESON-TEST-ARGS...]: the part that runs as the
-# unprivileged user.
+# unprivileged user. Prints the summary unless BERTH_NO_SUMMARY=1 (root
+# prints one summary of both parts); returns 3 when the build failed.
 build_and_test() {
     local build=$1
     shift
@@ -44,13 +49,16 @@ build_and_test() {
     if ! ninja -C "$build"; then
         echo "The build failed; no test ran."
         echo "0 passed, 1 failed, 0 skipped"
-        return 1
+        return 3
     fi
     step "running the unit and system tests as $(id -un) (uid $(id -u))"
     local rc=0
     # Two processes: CI has two cores, and the system tests are mostly waiting
     # on the disk and on child processes anyway.
     meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 2 "$@" || rc=$?
+    if [[ ${BERTH_NO_SUMMARY:-} == 1 ]]; then
+        return "$rc"
+    fi
     local summary=0
     python3 "$src/contrib/test-summary.py" "$build/meson-logs/testlog.json" || summary=$?
     if ((rc != 0 || summary != 0)); then
@@ -93,4 +101,28 @@ if [[ -d $src/../shared/conformance ]]; then
     rsync -a --delete --chown="$BERTH_TEST_USER:$BERTH_TEST_USER" \
         "$src/../shared/conformance/" "$work/shared/conformance/"
 fi
-as_test_user bash "$work/src/contrib/test.sh" --as-test-user "$work/build" "$@"
+# The rootless suite as the test user; the "root" suite (files that make
+# users and groups, such as the system store's group matrix) afterwards as
+# root on the same build, so the two never run at once. One summary counts
+# both.
+user_rc=0
+as_test_user env BERTH_NO_SUMMARY=1 bash "$work/src/contrib/test.sh" --as-test-user \
+    "$work/build" --no-suite root "$@" || user_rc=$?
+if ((user_rc == 3)); then
+    exit 1 # the build failed and said so
+fi
+logs=$work/build/meson-logs
+rm -f "$logs/root-testlog.json"
+root_rc=0
+# With arguments (say --suite unit) the root suite runs only when they name it.
+if [[ $# -eq 0 || " $* " == *" root "* || " $* " == *system-store* ]]; then
+    step "running the root suite as root"
+    meson test -C "$work/build" --no-rebuild --print-errorlogs --suite root \
+        --logbase root-testlog || root_rc=$?
+fi
+cat "$logs/testlog.json" "$logs/root-testlog.json" >"$logs/all-testlog.json" 2>/dev/null || true
+summary_rc=0
+python3 "$src/contrib/test-summary.py" "$logs/all-testlog.json" || summary_rc=$?
+if ((user_rc != 0 || root_rc != 0 || summary_rc != 0)); then
+    exit 1
+fi

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <berth/base/log.hpp>
+#include <berth/store/system_store.hpp>
 
 namespace berth::cli
 {
@@ -37,8 +38,7 @@ Result<InsecureOptions> InsecureOptions::parse(const std::string& text)
 Result<Store*> Context::store()
 {
     if (!store_) {
-        std::string path = root.empty() ? defaultStoreRoot() : root;
-        BERTH_TRY(store_, Store::open(path));
+        BERTH_TRY(store_, openChosenStore(root, storeText));
     }
     return store_.get();
 }
@@ -47,6 +47,8 @@ void addGlobalOptions(CLI::App& app, Context& context)
 {
     app.set_version_flag("--version", std::string(BERTH_VERSION));
     app.add_option("--root", context.root, "Store directory (default: ~/.local/share/berth)");
+    app.add_option("--store", context.storeText,
+                   "user (your own store) or system (/var/lib/berth, shared by group berth)");
     app.add_option("--insecure-options", context.insecureText,
                    "Checks to skip: none, image, tls, http, pubkey, all (comma-separated)");
     app.add_flag("--debug", context.debug, "Print debug messages");
@@ -70,7 +72,7 @@ int commandWordIndex(int argc, char** argv)
     for (int i = 1; i < argc; ++i) {
         std::string word = argv[i];
         // The global options that take a separate value.
-        if (word == "--root" || word == "--insecure-options") {
+        if (word == "--root" || word == "--store" || word == "--insecure-options") {
             ++i;
             continue;
         }

@@ -26,6 +26,7 @@ class Context
 {
 public:
     std::string root;
+    std::string storeText; // --store: user or system
     std::string insecureText = "none";
     bool debug = false;
     bool quiet = false;
@@ -66,5 +67,6 @@ void addVersionCommand(CLI::App& app, Context& context, Action& action);
 void addFetchCommand(CLI::App& app, Context& context, Action& action);
 void addImageCommand(CLI::App& app, Context& context, Action& action);
 void addRunCommand(CLI::App& app, Context& context, Action& action);
+void addSystemCommand(CLI::App& app, Context& context, Action& action);
 
 } // namespace berth::cli

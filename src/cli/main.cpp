@@ -51,6 +51,7 @@ int main(int argc, char** argv)
     addTrustCommand(app, context, action);
     addLoginCommand(app, context, action);
     addLogoutCommand(app, context, action);
+    addSystemCommand(app, context, action);
 
     if (const char* word = unknownCommand(app, argc, argv))
         return fail(std::string("unknown command '") + word + "' (see 'berth --help')");

@@ -8,6 +8,9 @@
 # Requirement words:
 #   unprivileged  not root (rootless is what is tested; contrib/test.sh runs
 #                 the suite as an unprivileged user when started as root)
+#   root          root (a file that makes users and groups and then drives
+#                 berth as them; meson suite "root", which contrib/test.sh
+#                 runs as root after the rootless suite)
 #   subids        the user has /etc/subuid and /etc/subgid ranges, and setuid
 #                 newuidmap/newgidmap to use them
 #   userns        unprivileged user namespaces are allowed
@@ -38,6 +41,10 @@ for need in $requires; do
         unprivileged)
             [[ $(id -u) -ne 0 ]] ||
                 skip "runs as an unprivileged user; as root use contrib/test.sh, which makes one"
+            ;;
+        root)
+            [[ $(id -u) -eq 0 ]] ||
+                skip "makes users and groups, so it runs as root (contrib/test.sh does that)"
             ;;
         subids)
             has_subids /etc/subuid || skip "$(id -un) has no range in /etc/subuid"

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <memory>
 #include <string>
 #include <string_view>
 
-namespace berth {
+namespace berth
+{
 
 enum class DigestAlgorithm { Sha256, Sha512 };
 
@@ -56,6 +56,8 @@ public:
     Digest finish();
 
     static Digest hash(DigestAlgorithm algorithm, std::string_view data);
+    // Hashes a whole file with pread(2), leaving its offset where it was.
+    static Result<Digest> hashFile(DigestAlgorithm algorithm, int fd);
 
 private:
     struct State;

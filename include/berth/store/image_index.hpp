@@ -2,13 +2,13 @@
 
 #include <berth/base/result.hpp>
 #include <berth/image/image_record.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // The crash-safe index of images and names: an SQLite database in WAL mode
 // (index.db). Every change is one transaction, so `kill -9` at any point
@@ -16,7 +16,12 @@ namespace berth {
 class ImageIndex
 {
 public:
-    static Result<std::unique_ptr<ImageIndex>> open(const std::string& path);
+    // `shared`: the system store's index, which setup created with mode 0660
+    // together with its -wal and -shm files. It is never created here, and
+    // the WAL files persist on close: the directory is sticky, so a member
+    // could not remove a WAL file another member created, and a missing one
+    // would be created with that member's ownership.
+    static Result<std::unique_ptr<ImageIndex>> open(const std::string& path, bool shared = false);
     ~ImageIndex();
 
     // Inserts or replaces an image; `record.name`:`record.tag`, when set,

@@ -6,14 +6,17 @@
 #include <berth/store/digest.hpp>
 #include <berth/store/file_lock.hpp>
 #include <berth/store/image_index.hpp>
-
 #include <memory>
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
-// Where things live when no --root is given (DESIGN §3).
+// Where things live when no --root is given (DESIGN §3): the system store
+// for root, else the user's own store.
 std::string defaultStoreRoot();
+// The user's own store: $XDG_DATA_HOME/berth, else ~/.local/share/berth.
+std::string userStoreRoot();
 // $XDG_RUNTIME_DIR/berth, else /tmp/berth-$UID (created 0700, owner checked).
 Result<std::string> runtimeDirectory();
 
@@ -24,18 +27,43 @@ Result<std::string> runtimeDirectory();
 //   ROOT/pods/                                     pod directories (run)
 //   ROOT/index.db                                  the image index (SQLite)
 //   ROOT/lock                                      flock(2) for gc vs. users
+//
+// A store has a shared part (blobs, tmp, the index, the lock: root(),
+// path()) and a private part (trees and pods: privatePath()). In a user's
+// own store both are ROOT. In the system store (system_store.hpp) the shared
+// part is /var/lib/berth, used by every member of group `berth`, and holds
+// the index in ROOT/index/index.db; trees (rendered with the user's own
+// subordinate ids) and pods stay in the user's own directories, because
+// nothing rendered or run by one user may be trusted by another.
 class Store
 {
 public:
+    // A user's own store in `root`, created if missing.
     static Result<std::unique_ptr<Store>> open(const std::string& root);
+    // The shared store in `sharedRoot` (made by `berth system setup`; root
+    // creates or repairs it here too), with trees and pods in `privateRoot`.
+    static Result<std::unique_ptr<Store>> openSystem(const std::string& sharedRoot,
+                                                     const std::string& privateRoot);
 
+    // The shared part.
     const std::string& root() const { return root_; }
     int rootFd() const { return rootFd_.get(); }
     std::string path(const std::string& relative) const { return root_ + "/" + relative; }
+    // The private part: trees/ and pods/.
+    const std::string& privateRoot() const { return privateRoot_; }
+    std::string privatePath(const std::string& relative) const
+    {
+        return privateRoot_ + "/" + relative;
+    }
+    // True for the system store: other users write its blobs, so every blob
+    // is re-hashed when opened.
+    bool isSystem() const { return system_; }
 
     // Blobs.
     std::string blobPath(const Digest& digest) const;
     bool hasBlob(const Digest& digest) const;
+    // In the system store the blob is re-hashed first: a blob another user
+    // changed is refused with one clear error.
     Result<UniqueFd> openBlob(const Digest& digest) const;
     // Reads a small blob (manifest, config) whole and re-checks its digest.
     Result<std::string> readBlob(const Digest& digest, size_t maxBytes = 8 << 20) const;
@@ -55,7 +83,11 @@ public:
 
 private:
     Store() = default;
+    Error corruptBlob(const Digest& digest, const Digest& actual) const;
+
     std::string root_;
+    std::string privateRoot_;
+    bool system_ = false;
     UniqueFd rootFd_;
     std::unique_ptr<ImageIndex> index_;
 };

@@ -25,7 +25,7 @@ constexpr PodState kStates[] = {PodState::Prepare, PodState::Prepared, PodState:
 Result<void> ensureStateDirs(Store& store)
 {
     for (PodState s : kStates)
-        BERTH_CHECK(makeDirectories(store.path("pods/" + podStateName(s)), 0700));
+        BERTH_CHECK(makeDirectories(store.privatePath("pods/" + podStateName(s)), 0700));
     return ok();
 }
 
@@ -126,7 +126,7 @@ std::string newPodUuid()
 
 std::string Pod::dirIn(PodState state) const
 {
-    return store_->path("pods/" + podStateName(state) + "/" + info_.uuid);
+    return store_->privatePath("pods/" + podStateName(state) + "/" + info_.uuid);
 }
 
 Result<Pod> Pod::create(Store& store, PodInfo info)
@@ -176,7 +176,7 @@ Result<std::vector<PodEntry>> listPods(Store& store)
     BERTH_CHECK(ensureStateDirs(store));
     std::vector<PodEntry> out;
     for (PodState state : kStates) {
-        std::string base = store.path("pods/" + podStateName(state));
+        std::string base = store.privatePath("pods/" + podStateName(state));
         DIR* d = ::opendir(base.c_str());
         if (!d) continue;
         while (dirent* e = ::readdir(d)) {
@@ -234,7 +234,7 @@ Result<void> removePod(Store& store, const PodEntry& pod, const IdMap& map)
     // for it is harmless.
     if (::flock(lock.get(), LOCK_EX | LOCK_NB) < 0)
         return Error("pod " + pod.info.uuid + " is running; stop it first");
-    std::string garbage = store.path("pods/garbage/" + pod.info.uuid);
+    std::string garbage = store.privatePath("pods/garbage/" + pod.info.uuid);
     if (pod.dir != garbage && ::rename(pod.dir.c_str(), garbage.c_str()) < 0)
         return Error::fromErrno("move pod '" + pod.dir + "' to garbage");
     return removeDirectory(garbage, map);

@@ -33,7 +33,7 @@ Result<void> prepareTree(Store& store, int treesFd, const PlannedLayer& layer,
     BERTH_TRY(FileLock lock, FileLock::acquire(treesFd, key + ".lock", FileLock::Mode::Exclusive));
     if (existsAt(treesFd, key)) return ok(); // another preparer finished it while we waited
     std::string tmpName = key + ".tmp-" + randomHex(6);
-    std::string tmp = store.path("trees/" + tmpName);
+    std::string tmp = store.privatePath("trees/" + tmpName);
     if (::mkdirat(treesFd, tmpName.c_str(), 0755) < 0)
         return Error::fromErrno("create '" + tmp + "'");
     auto applied = applyLayers(store, {layer}, tmp, LayerMode::Overlay, options);
@@ -52,15 +52,15 @@ Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageReco
                                                    const RenderOptions& options)
 {
     BERTH_TRY(auto layers, planLayers(store, image, true, false));
-    BERTH_CHECK(makeDirectories(store.path("trees"), 0700));
-    BERTH_TRY(UniqueFd treesFd, openDirectory(store.path("trees")));
+    BERTH_CHECK(makeDirectories(store.privatePath("trees"), 0700));
+    BERTH_TRY(UniqueFd treesFd, openDirectory(store.privatePath("trees")));
     std::vector<std::string> trees;
     for (const auto& layer : layers) {
         std::string key = layerTreeKey(*layer.source.expect.diffId);
         if (!existsAt(treesFd.get(), key))
             BERTH_CHECK(prepareTree(store, treesFd.get(), layer, key, options)
                             .context("prepare layer tree " + key));
-        trees.push_back(store.path("trees/" + key));
+        trees.push_back(store.privatePath("trees/" + key));
     }
     std::reverse(trees.begin(), trees.end());
     return trees;

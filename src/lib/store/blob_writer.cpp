@@ -1,13 +1,12 @@
-#include <berth/store/blob_writer.hpp>
-
 #include <berth/base/file.hpp>
-
+#include <berth/store/blob_writer.hpp>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
 BlobWriter::BlobWriter(int storeFd, std::string tmpName, UniqueFd fd, DigestAlgorithm algorithm)
     : storeFd_(storeFd), tmpName_(std::move(tmpName)), fd_(std::move(fd)), hasher_(algorithm)
@@ -35,20 +34,21 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept
     return *this;
 }
 
-BlobWriter::~BlobWriter() { discard(); }
+BlobWriter::~BlobWriter()
+{
+    discard();
+}
 
 void BlobWriter::discard()
 {
     fd_.reset();
-    if (!tmpName_.empty())
-        ::unlinkat(storeFd_, tmpName_.c_str(), 0);
+    if (!tmpName_.empty()) ::unlinkat(storeFd_, tmpName_.c_str(), 0);
     tmpName_.clear();
 }
 
 Result<void> BlobWriter::write(const void* data, size_t size)
 {
-    if (!fd_)
-        return Error("write blob: writer already closed");
+    if (!fd_) return Error("write blob: writer already closed");
     hasher_.update(data, size);
     size_ += size;
     return writeAll(fd_.get(), std::string_view(static_cast<const char*>(data), size))
@@ -57,8 +57,7 @@ Result<void> BlobWriter::write(const void* data, size_t size)
 
 Result<Digest> BlobWriter::commit(const std::optional<Digest>& expected, int64_t expectedSize)
 {
-    if (!fd_)
-        return Error("commit blob: writer already closed");
+    if (!fd_) return Error("commit blob: writer already closed");
     Digest actual = hasher_.finish();
     if (expected && !(*expected == actual)) {
         discard();
@@ -82,6 +81,18 @@ Result<Digest> BlobWriter::commit(const std::optional<Digest>& expected, int64_t
     if (::renameat(storeFd_, tmpName_.c_str(), storeFd_, final.c_str()) < 0) {
         int err = errno;
         discard();
+        // The system store's blob directories are sticky: another member's
+        // blob cannot be replaced, so it is kept if it still has its bytes.
+        if (err == EPERM || err == EACCES) {
+            auto existing = openAt(storeFd_, final, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            if (existing) {
+                BERTH_TRY(Digest there, Hasher::hashFile(actual.algorithm(), existing->get()));
+                if (there == actual) return actual;
+                return Error("blob " + actual.str() +
+                             " in the store was modified after it was stored and belongs to "
+                             "another user; ask an administrator to remove it");
+            }
+        }
         return Error::fromErrno("publish blob " + actual.str(), err);
     }
     tmpName_.clear();

@@ -1,16 +1,18 @@
 #include <berth/store/digest.hpp>
-
+#include <cerrno>
 #include <openssl/evp.h>
+#include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 bool isLowerHex(std::string_view s)
 {
     for (char c : s)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
     return true;
 }
 
@@ -19,8 +21,7 @@ std::string quoted(std::string_view text)
     // Never echo an unbounded attacker string into an error line.
     std::string shown(text.substr(0, 80));
     for (char& c : shown)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-            c = '?';
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     return "'" + shown + (text.size() > 80 ? "…'" : "'");
 }
 
@@ -69,19 +70,27 @@ std::string Digest::algorithmName() const
     return algorithm_ == DigestAlgorithm::Sha256 ? "sha256" : "sha512";
 }
 
-std::string Digest::str() const { return algorithmName() + ":" + hex_; }
+std::string Digest::str() const
+{
+    return algorithmName() + ":" + hex_;
+}
 
-std::string Digest::appcStr() const { return algorithmName() + "-" + hex_; }
+std::string Digest::appcStr() const
+{
+    return algorithmName() + "-" + hex_;
+}
 
-std::string Digest::blobPath() const { return algorithmName() + "/" + hex_; }
+std::string Digest::blobPath() const
+{
+    return algorithmName() + "/" + hex_;
+}
 
 struct Hasher::State {
     EVP_MD_CTX* ctx = nullptr;
     ~State() { EVP_MD_CTX_free(ctx); }
 };
 
-Hasher::Hasher(DigestAlgorithm algorithm)
-    : state_(std::make_unique<State>()), algorithm_(algorithm)
+Hasher::Hasher(DigestAlgorithm algorithm) : state_(std::make_unique<State>()), algorithm_(algorithm)
 {
     state_->ctx = EVP_MD_CTX_new();
     EVP_DigestInit_ex(state_->ctx,
@@ -116,6 +125,24 @@ Digest Hasher::hash(DigestAlgorithm algorithm, std::string_view data)
 {
     Hasher h(algorithm);
     h.update(data);
+    return h.finish();
+}
+
+Result<Digest> Hasher::hashFile(DigestAlgorithm algorithm, int fd)
+{
+    Hasher h(algorithm);
+    std::string buffer(1 << 20, '\0');
+    off_t offset = 0;
+    for (;;) {
+        ssize_t n = ::pread(fd, buffer.data(), buffer.size(), offset);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::fromErrno("read");
+        }
+        if (n == 0) break;
+        h.update(buffer.data(), static_cast<size_t>(n));
+        offset += n;
+    }
     return h.finish();
 }
 

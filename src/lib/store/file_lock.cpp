@@ -1,24 +1,35 @@
 #include <berth/store/file_lock.hpp>
-
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // Returns the locked fd, or an invalid fd when `wait` is false and the lock
 // is held elsewhere.
 Result<UniqueFd> lockFile(int dirFd, const std::string& name, FileLock::Mode mode, bool wait)
 {
-    int fd = ::openat(dirFd, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    constexpr int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
+    int fd = ::openat(dirFd, name.c_str(), flags);
+    if (fd < 0 && errno == ENOENT) {
+        fd = ::openat(dirFd, name.c_str(), flags | O_CREAT | O_EXCL, 0660);
+        // Set the mode whatever the umask: in the system store the other
+        // members of its group open this file too. A lock holds no data.
+        if (fd >= 0)
+            ::fchmod(fd, 0660);
+        else if (errno == EEXIST) // another process created it first
+            fd = ::openat(dirFd, name.c_str(), flags);
+    }
     // Members of a shared store's group may only read some lock files;
     // flock works on a read-only fd.
     if (fd < 0 && errno == EACCES)
         fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return Error::fromErrno("open lock '" + name + "'");
+    if (fd < 0) return Error::fromErrno("open lock '" + name + "'");
     UniqueFd owned(fd);
     int op = (mode == FileLock::Mode::Shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
     int r;
@@ -26,8 +37,7 @@ Result<UniqueFd> lockFile(int dirFd, const std::string& name, FileLock::Mode mod
         r = ::flock(fd, op);
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
-        if (errno == EWOULDBLOCK && !wait)
-            return UniqueFd();
+        if (errno == EWOULDBLOCK && !wait) return UniqueFd();
         return Error::fromErrno("lock '" + name + "'");
     }
     return owned;

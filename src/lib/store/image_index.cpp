@@ -1,13 +1,13 @@
-#include <berth/store/image_index.hpp>
-
-#include <berth/base/json.hpp>
-
 #include <algorithm>
+#include <berth/base/json.hpp>
+#include <berth/store/image_index.hpp>
 #include <sqlite3.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // Schema version 1. Records are stored as JSON so that adding a field needs
 // no migration; names are a table of their own so that tags move atomically.
@@ -45,18 +45,15 @@ Json recordToJson(const ImageRecord& r)
     j["format"] = imageFormatName(r.format);
     j["name"] = r.name;
     j["tag"] = r.tag;
-    if (r.manifestDigest)
-        j["manifestDigest"] = r.manifestDigest->str();
-    if (r.configDigest)
-        j["configDigest"] = r.configDigest->str();
+    if (r.manifestDigest) j["manifestDigest"] = r.manifestDigest->str();
+    if (r.configDigest) j["configDigest"] = r.configDigest->str();
     j["layers"] = Json::array();
     for (const auto& l : r.layers)
         j["layers"].push_back(layerToJson(l));
     j["dependencies"] = Json::array();
     for (const auto& d : r.dependencies) {
         Json dep = {{"name", d.name}, {"labels", Json::array()}};
-        if (d.imageId)
-            dep["imageId"] = *d.imageId;
+        if (d.imageId) dep["imageId"] = *d.imageId;
         for (const auto& [k, v] : d.labels)
             dep["labels"].push_back({{"name", k}, {"value", v}});
         j["dependencies"].push_back(dep);
@@ -91,8 +88,7 @@ Result<ImageRecord> recordFromJson(const std::string& text)
         for (const auto& d : j.value("dependencies", Json::array())) {
             AciDependency dep;
             dep.name = d.at("name").get<std::string>();
-            if (d.contains("imageId"))
-                dep.imageId = d["imageId"].get<std::string>();
+            if (d.contains("imageId")) dep.imageId = d["imageId"].get<std::string>();
             for (const auto& l : d.value("labels", Json::array()))
                 dep.labels.emplace_back(l.at("name").get<std::string>(),
                                         l.at("value").get<std::string>());
@@ -120,7 +116,8 @@ struct ImageIndex::Db {
     }
 };
 
-namespace {
+namespace
+{
 
 // A prepared statement that finalizes itself.
 class Statement
@@ -173,8 +170,7 @@ public:
     explicit Transaction(sqlite3* db) : db_(db) {}
     ~Transaction()
     {
-        if (open_)
-            (void)exec(db_, "ROLLBACK");
+        if (open_) (void)exec(db_, "ROLLBACK");
     }
     Result<void> begin()
     {
@@ -195,17 +191,20 @@ private:
 
 } // namespace
 
-Result<std::unique_ptr<ImageIndex>> ImageIndex::open(const std::string& path)
+Result<std::unique_ptr<ImageIndex>> ImageIndex::open(const std::string& path, bool shared)
 {
     std::unique_ptr<ImageIndex> index(new ImageIndex());
     index->db_ = std::make_unique<Db>();
-    int rc = sqlite3_open_v2(path.c_str(), &index->db_->handle,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (shared ? 0 : SQLITE_OPEN_CREATE);
+    int rc = sqlite3_open_v2(path.c_str(), &index->db_->handle, flags, nullptr);
     if (rc != SQLITE_OK)
         return Error("open image index '" + path + "': " +
                      (index->db_->handle ? sqlite3_errmsg(index->db_->handle) : "out of memory"));
     sqlite3* db = index->db_->handle;
+    if (shared) {
+        int persist = 1;
+        sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    }
     // Concurrent berth processes wait for each other rather than fail.
     sqlite3_busy_timeout(db, 120000);
     // WAL: readers never block the writer, and a kill -9 mid-write leaves the
@@ -226,7 +225,8 @@ Result<void> ImageIndex::putImage(const ImageRecord& record)
     BERTH_CHECK(txn.begin());
     {
         Statement s(db, "INSERT OR REPLACE INTO images (id, imported_at, record) VALUES (?, ?, ?)");
-        if (!s.valid() || s.bind(1, record.id).bind(2, record.importedAt)
+        if (!s.valid() || s.bind(1, record.id)
+                                  .bind(2, record.importedAt)
                                   .bind(3, recordToJson(record).dump())
                                   .step() != SQLITE_DONE)
             return db_->error("store image " + record.id);
@@ -243,14 +243,11 @@ Result<void> ImageIndex::putImage(const ImageRecord& record)
 Result<std::optional<ImageRecord>> ImageIndex::findById(const std::string& id)
 {
     Statement s(db_->handle, "SELECT record FROM images WHERE id = ?");
-    if (!s.valid())
-        return db_->error("look up " + id);
+    if (!s.valid()) return db_->error("look up " + id);
     s.bind(1, id);
     int rc = s.step();
-    if (rc == SQLITE_DONE)
-        return std::optional<ImageRecord>();
-    if (rc != SQLITE_ROW)
-        return db_->error("look up " + id);
+    if (rc == SQLITE_DONE) return std::optional<ImageRecord>();
+    if (rc != SQLITE_ROW) return db_->error("look up " + id);
     BERTH_TRY(ImageRecord r, recordFromJson(s.text(0)));
     return std::optional<ImageRecord>(std::move(r));
 }
@@ -258,16 +255,14 @@ Result<std::optional<ImageRecord>> ImageIndex::findById(const std::string& id)
 Result<std::vector<ImageRecord>> ImageIndex::list()
 {
     Statement s(db_->handle, "SELECT record FROM images ORDER BY imported_at, id");
-    if (!s.valid())
-        return db_->error("list images");
+    if (!s.valid()) return db_->error("list images");
     std::vector<ImageRecord> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
         BERTH_TRY(ImageRecord r, recordFromJson(s.text(0)));
         out.push_back(std::move(r));
     }
-    if (rc != SQLITE_DONE)
-        return db_->error("list images");
+    if (rc != SQLITE_DONE) return db_->error("list images");
     return out;
 }
 
@@ -278,14 +273,12 @@ Result<void> ImageIndex::removeImage(const std::string& id)
     BERTH_CHECK(txn.begin());
     for (const char* sql : {"DELETE FROM names WHERE id = ?", "DELETE FROM images WHERE id = ?"}) {
         Statement s(db, sql);
-        if (!s.valid() || s.bind(1, id).step() != SQLITE_DONE)
-            return db_->error("remove " + id);
+        if (!s.valid() || s.bind(1, id).step() != SQLITE_DONE) return db_->error("remove " + id);
     }
     return txn.commit();
 }
 
-Result<void> ImageIndex::tag(const std::string& name, const std::string& tag,
-                             const std::string& id)
+Result<void> ImageIndex::tag(const std::string& name, const std::string& tag, const std::string& id)
 {
     Statement s(db_->handle, "INSERT OR REPLACE INTO names (name, tag, id) VALUES (?, ?, ?)");
     if (!s.valid() || s.bind(1, name).bind(2, tag).bind(3, id).step() != SQLITE_DONE)
@@ -297,22 +290,18 @@ Result<std::optional<std::string>> ImageIndex::lookupName(const std::string& nam
                                                           const std::string& tag)
 {
     Statement s(db_->handle, "SELECT id FROM names WHERE name = ? AND tag = ?");
-    if (!s.valid())
-        return db_->error("look up " + name);
+    if (!s.valid()) return db_->error("look up " + name);
     s.bind(1, name).bind(2, tag);
     int rc = s.step();
-    if (rc == SQLITE_ROW)
-        return std::optional<std::string>(s.text(0));
-    if (rc != SQLITE_DONE)
-        return db_->error("look up " + name);
+    if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
+    if (rc != SQLITE_DONE) return db_->error("look up " + name);
     return std::optional<std::string>();
 }
 
 Result<std::vector<std::string>> ImageIndex::namesOf(const std::string& id)
 {
     Statement s(db_->handle, "SELECT name, tag FROM names WHERE id = ? ORDER BY name, tag");
-    if (!s.valid())
-        return db_->error("names of " + id);
+    if (!s.valid()) return db_->error("names of " + id);
     s.bind(1, id);
     std::vector<std::string> out;
     while (s.step() == SQLITE_ROW)
@@ -320,7 +309,8 @@ Result<std::vector<std::string>> ImageIndex::namesOf(const std::string& id)
     return out;
 }
 
-namespace {
+namespace
+{
 
 bool isHex(std::string_view s)
 {
@@ -333,16 +323,14 @@ bool isHex(std::string_view s)
 
 Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
 {
-    if (reference.empty())
-        return Error("empty image reference");
+    if (reference.empty()) return Error("empty image reference");
     // An image ID or a unique prefix of one.
     std::string hexPart;
     std::string idPrefix;
     if (reference.starts_with("sha256:") || reference.starts_with("sha512:")) {
         hexPart = reference.substr(7);
         idPrefix = reference.substr(0, 7);
-        if (idPrefix == "sha512:")
-            idPrefix = "sha512-";
+        if (idPrefix == "sha512:") idPrefix = "sha512-";
     } else if (reference.starts_with("sha512-")) {
         hexPart = reference.substr(7);
         idPrefix = "sha512-";
@@ -359,13 +347,11 @@ Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
             if (hex.starts_with(hexPart) && (idPrefix.empty() || prefix == idPrefix))
                 matches.push_back(std::move(r));
         }
-        if (matches.size() == 1)
-            return std::move(matches.front());
+        if (matches.size() == 1) return std::move(matches.front());
         if (matches.size() > 1)
             return Error("image ID prefix '" + reference + "' is ambiguous (" +
                          std::to_string(matches.size()) + " images match); give more digits");
-        if (!idPrefix.empty())
-            return Error("no image with ID '" + reference + "' in the store");
+        if (!idPrefix.empty()) return Error("no image with ID '" + reference + "' in the store");
     }
 
     // name[:tag]: the tag is after the last ':' that follows the last '/'.
@@ -378,8 +364,7 @@ Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
         tag = reference.substr(colon + 1);
     }
     std::vector<std::string> candidates{name};
-    if (name.find('/') == std::string::npos)
-        candidates.push_back("localhost/" + name);
+    if (name.find('/') == std::string::npos) candidates.push_back("localhost/" + name);
     for (const auto& candidate : candidates) {
         std::optional<std::string> id;
         if (!tag.empty()) {
@@ -391,17 +376,14 @@ Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
                 Statement s(db_->handle, "SELECT names.id FROM names JOIN images ON "
                                          "names.id = images.id WHERE names.name = ? "
                                          "ORDER BY images.imported_at DESC LIMIT 1");
-                if (!s.valid())
-                    return db_->error("look up " + candidate);
+                if (!s.valid()) return db_->error("look up " + candidate);
                 s.bind(1, candidate);
-                if (s.step() == SQLITE_ROW)
-                    id = s.text(0);
+                if (s.step() == SQLITE_ROW) id = s.text(0);
             }
         }
         if (id) {
             BERTH_TRY(auto record, findById(*id));
-            if (record)
-                return std::move(*record);
+            if (record) return std::move(*record);
         }
     }
     return Error("image '" + reference +
@@ -413,10 +395,8 @@ Result<std::vector<std::string>> ImageIndex::referencedBlobs()
     BERTH_TRY(auto all, list());
     std::vector<std::string> out;
     for (const auto& r : all) {
-        if (r.manifestDigest)
-            out.push_back(r.manifestDigest->str());
-        if (r.configDigest)
-            out.push_back(r.configDigest->str());
+        if (r.manifestDigest) out.push_back(r.manifestDigest->str());
+        if (r.configDigest) out.push_back(r.configDigest->str());
         for (const auto& l : r.layers)
             out.push_back(l.blob.str());
     }
@@ -436,11 +416,9 @@ Result<void> ImageIndex::putCache(const std::string& key, const std::string& val
 Result<std::optional<std::string>> ImageIndex::getCache(const std::string& key)
 {
     Statement s(db_->handle, "SELECT value FROM cache WHERE key = ?");
-    if (!s.valid())
-        return db_->error("cache " + key);
+    if (!s.valid()) return db_->error("cache " + key);
     s.bind(1, key);
-    if (s.step() == SQLITE_ROW)
-        return std::optional<std::string>(s.text(0));
+    if (s.step() == SQLITE_ROW) return std::optional<std::string>(s.text(0));
     return std::optional<std::string>();
 }
 

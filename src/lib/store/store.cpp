@@ -1,7 +1,6 @@
-#include <berth/store/store.hpp>
-
 #include <berth/base/file.hpp>
-
+#include <berth/store/store.hpp>
+#include <berth/store/system_store.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
@@ -9,20 +8,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace berth {
-
-std::string defaultStoreRoot()
+namespace berth
 {
-    if (::geteuid() == 0)
-        return "/var/lib/berth";
+
+std::string userStoreRoot()
+{
     if (const char* data = std::getenv("XDG_DATA_HOME"); data && data[0] == '/')
         return std::string(data) + "/berth";
     const char* home = std::getenv("HOME");
     std::string homeDir = home && home[0] ? home : "";
     if (homeDir.empty())
-        if (passwd* pw = ::getpwuid(::getuid()))
-            homeDir = pw->pw_dir;
+        if (passwd* pw = ::getpwuid(::getuid())) homeDir = pw->pw_dir;
     return homeDir + "/.local/share/berth";
+}
+
+std::string defaultStoreRoot()
+{
+    return ::geteuid() == 0 ? SystemPaths::get().store : userStoreRoot();
 }
 
 Result<std::string> runtimeDirectory()
@@ -37,8 +39,7 @@ Result<std::string> runtimeDirectory()
     if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
         return Error::fromErrno("create runtime directory '" + dir + "'");
     struct stat st;
-    if (::lstat(dir.c_str(), &st) < 0)
-        return Error::fromErrno("stat '" + dir + "'");
+    if (::lstat(dir.c_str(), &st) < 0) return Error::fromErrno("stat '" + dir + "'");
     // /tmp is shared: another user could have made this path first.
     if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
         return Error("runtime directory '" + dir +
@@ -55,8 +56,35 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& root)
         BERTH_CHECK(makeDirectories(root + sub, 0755).context("create store '" + root + "'"));
     std::unique_ptr<Store> store(new Store());
     store->root_ = root;
+    store->privateRoot_ = root;
     BERTH_TRY(store->rootFd_, openDirectory(root));
     BERTH_TRY(store->index_, ImageIndex::open(root + "/index.db"));
+    return store;
+}
+
+Result<std::unique_ptr<Store>> Store::openSystem(const std::string& sharedRoot,
+                                                 const std::string& privateRoot)
+{
+    if (sharedRoot.empty() || sharedRoot[0] != '/' || privateRoot.empty() || privateRoot[0] != '/')
+        return Error("store roots '" + sharedRoot + "' and '" + privateRoot +
+                     "' must be absolute paths");
+    // Root needs no group: it makes (or repairs) what setup would.
+    if (::geteuid() == 0) {
+        gid_t gid = 0;
+        BERTH_TRY(std::optional<gid_t> storeGroup, groupId(kStoreGroup));
+        if (storeGroup) gid = *storeGroup;
+        BERTH_CHECK(prepareSystemStore(sharedRoot, gid, false));
+    }
+    std::unique_ptr<Store> store(new Store());
+    store->root_ = sharedRoot;
+    store->privateRoot_ = privateRoot;
+    store->system_ = true;
+    BERTH_CHECK(checkSystemStoreAccess(sharedRoot));
+    BERTH_TRY(store->rootFd_, openDirectory(sharedRoot));
+    for (const char* sub : {"", "/trees", "/pods"})
+        BERTH_CHECK(makeDirectories(privateRoot + sub, 0700)
+                        .context("create your part of the system store, '" + privateRoot + "'"));
+    BERTH_TRY(store->index_, ImageIndex::open(sharedRoot + "/index/index.db", true));
     return store;
 }
 
@@ -73,20 +101,42 @@ bool Store::hasBlob(const Digest& digest) const
            S_ISREG(st.st_mode);
 }
 
+Error Store::corruptBlob(const Digest& digest, const Digest& actual) const
+{
+    if (system_)
+        return Error("blob " + digest.str() + " in the system store '" + root_ +
+                     "' was modified after it was stored (its content hashes to " + actual.str() +
+                     "); refusing to use it: ask an administrator to remove " + blobPath(digest));
+    return Error("blob " + digest.str() + " in the store is corrupt (its content hashes to " +
+                 actual.str() + "); remove the image and fetch it again");
+}
+
 Result<UniqueFd> Store::openBlob(const Digest& digest) const
 {
-    return openAt(rootFd_.get(), "blobs/" + digest.blobPath(), O_RDONLY | O_NOFOLLOW)
-        .context("blob " + digest.str());
+    BERTH_TRY(UniqueFd fd,
+              openAt(rootFd_.get(), "blobs/" + digest.blobPath(), O_RDONLY | O_NOFOLLOW)
+                  .context("blob " + digest.str()));
+    if (system_) {
+        // Another member owns this file and could have changed it since.
+        // Readers of the fd verify again while they stream (a change after
+        // this check is caught there); this check makes the error clear and
+        // comes before anything is built from the bytes.
+        BERTH_TRY(
+            Digest actual,
+            Hasher::hashFile(digest.algorithm(), fd.get()).context("read blob " + digest.str()));
+        if (!(actual == digest)) return corruptBlob(digest, actual);
+    }
+    return fd;
 }
 
 Result<std::string> Store::readBlob(const Digest& digest, size_t maxBytes) const
 {
-    BERTH_TRY(UniqueFd fd, openBlob(digest));
+    BERTH_TRY(UniqueFd fd,
+              openAt(rootFd_.get(), "blobs/" + digest.blobPath(), O_RDONLY | O_NOFOLLOW)
+                  .context("blob " + digest.str()));
     BERTH_TRY(std::string data, readAll(fd.get(), maxBytes).context("read blob " + digest.str()));
     Digest actual = Hasher::hash(digest.algorithm(), data);
-    if (!(actual == digest))
-        return Error("blob " + digest.str() + " in the store is corrupt (its content hashes to " +
-                     actual.str() + "); remove the image and fetch it again");
+    if (!(actual == digest)) return corruptBlob(digest, actual);
     return data;
 }
 
@@ -100,8 +150,7 @@ Result<BlobWriter> Store::newBlob(DigestAlgorithm algorithm)
 Result<Digest> Store::putBlob(std::string_view data, DigestAlgorithm algorithm)
 {
     Digest digest = Hasher::hash(algorithm, data);
-    if (hasBlob(digest))
-        return digest;
+    if (hasBlob(digest)) return digest;
     BERTH_TRY(BlobWriter writer, newBlob(algorithm));
     BERTH_CHECK(writer.write(data));
     return writer.commit(digest);
@@ -109,8 +158,7 @@ Result<Digest> Store::putBlob(std::string_view data, DigestAlgorithm algorithm)
 
 Result<void> Store::removeBlob(const Digest& digest)
 {
-    if (::unlinkat(rootFd_.get(), ("blobs/" + digest.blobPath()).c_str(), 0) < 0 &&
-        errno != ENOENT)
+    if (::unlinkat(rootFd_.get(), ("blobs/" + digest.blobPath()).c_str(), 0) < 0 && errno != ENOENT)
         return Error::fromErrno("remove blob " + digest.str());
     return ok();
 }
@@ -118,8 +166,7 @@ Result<void> Store::removeBlob(const Digest& digest)
 Result<std::string> Store::makeTempDirectory(const std::string& prefix)
 {
     std::string name = root_ + "/tmp/" + prefix + "-" + randomHex(8);
-    if (::mkdir(name.c_str(), 0700) < 0)
-        return Error::fromErrno("create '" + name + "'");
+    if (::mkdir(name.c_str(), 0700) < 0) return Error::fromErrno("create '" + name + "'");
     return name;
 }
 

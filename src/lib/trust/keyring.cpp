@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
+#include <berth/store/system_store.hpp>
 #include <berth/trust/fingerprint.hpp>
 #include <berth/trust/keyring.hpp>
 #include <berth/trust/prefix.hpp>
@@ -112,6 +113,19 @@ std::string homeDirectory()
     return "/";
 }
 
+// Members of berth-admin change the system keyring (berth-system(1)); tell
+// anyone else which group that is rather than only "Permission denied".
+Error systemKeyringError(Error error, KeyStore store, const std::string& dir)
+{
+    if (store != KeyStore::System || (error.errnum() != EACCES && error.errnum() != EPERM))
+        return error;
+    passwd* pw = ::getpwuid(::getuid());
+    std::string user = pw ? pw->pw_name : std::to_string(::getuid());
+    return Error("you may not change the system's trusted keys in '" + dir + "': join group '" +
+                 kAdminGroup + "' (sudo usermod -aG " + kAdminGroup + " " + user +
+                 ") and log in again");
+}
+
 std::string describeScope(const KeyScope& scope)
 {
     switch (scope.kind) {
@@ -157,7 +171,7 @@ KeyringPaths KeyringPaths::defaults()
 {
     KeyringPaths paths;
     paths.vendor = "/usr/lib/berth/trustedkeys";
-    paths.system = "/etc/berth/trustedkeys";
+    paths.system = SystemPaths::get().config + "/trustedkeys";
     const char* config = std::getenv("XDG_CONFIG_HOME");
     std::string base = config && config[0] == '/' ? config : homeDirectory() + "/.config";
     paths.user = base + "/berth/trustedkeys";
@@ -235,9 +249,11 @@ Result<TrustedKey> Keyring::add(KeyStore store, const KeyScope& scope, std::stri
         return Error("key " + fpr + " is empty"); // an empty file would be a mask
     std::string prefix = scope.kind == KeyScope::Kind::Root ? "" : scope.prefix;
     std::string dir = paths_.directory(store) + "/" + relativeDir(prefix);
-    BERTH_CHECK(makeDirectories(dir, 0755).context("create '" + dir + "'"));
     std::string path = dir + "/" + fpr;
-    BERTH_CHECK(writeFileAtomic(path, armoredKey, 0644));
+    auto written = makeDirectories(dir, 0755).context("create '" + dir + "'");
+    if (written) written = writeFileAtomic(path, armoredKey, 0644);
+    if (!written)
+        return systemKeyringError(std::move(written).error(), store, paths_.directory(store));
     return TrustedKey{prefix, fpr, store, path};
 }
 
@@ -263,7 +279,8 @@ Result<std::vector<TrustedKey>> Keyring::remove(KeyStore store, std::string_view
             BERTH_CHECK(makeDirectories(paths_.system + "/" + relativeDir(key.prefix), 0755));
             BERTH_CHECK(writeFileAtomic(path, "", 0644).context("mask key " + fpr));
         } else if (::unlink(path.c_str()) < 0) {
-            return Error::fromErrno("remove '" + path + "'");
+            return systemKeyringError(Error::fromErrno("remove '" + path + "'"), store,
+                                      paths_.directory(store));
         }
         removed.push_back(key);
     }
