@@ -84,12 +84,13 @@ private:
 // What the host may hold that a download needs, beyond the staging dir.
 void addReadablePaths(std::vector<std::string>& read)
 {
-    // TLS trust, per-registry CAs and client certificates, registries.
-    for (const char* p : {"/etc/ssl", "/etc/pki", "/etc/ca-certificates", "/etc/containers",
-                          "/etc/docker", "/usr/share/ca-certificates",
-                          "/usr/local/share/ca-"
-                          "certificates",
-                          "/usr/lib/ssl", "/etc/crypto-policies"})
+    // TLS trust and per-registry CAs and client certificates. Not
+    // /etc/pki or /etc/containers as a whole: they hold signature keys
+    // (containers' policy.json keyPath) too.
+    for (const char* p :
+         {"/etc/ssl", "/etc/pki/tls", "/etc/pki/ca-trust", "/etc/ca-certificates",
+          "/usr/share/ca-certificates", "/usr/local/share/ca-certificates", "/usr/lib/ssl",
+          "/etc/crypto-policies", "/etc/containers/certs.d", "/etc/docker/certs.d"})
         read.emplace_back(p);
     // Name service and time.
     for (const char* p : {"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf",
@@ -109,18 +110,22 @@ void addReadablePaths(std::vector<std::string>& read)
         }
         ::closedir(d);
     }
-    // Credentials and per-user TLS configuration: containers' auth.json,
-    // docker's config.json, certs.d. Not berth's own configuration
-    // directory, which holds the trusted keys.
+    // Credentials (the files credentials.cpp reads, for a token refresh)
+    // and the per-user certs.d. Not berth's configuration directory, which
+    // holds the trusted keys, nor containers' policy.json and registries.d.
     const char* home = std::getenv("HOME");
     const char* config = std::getenv("XDG_CONFIG_HOME");
     const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-    if (config && config[0] == '/') read.push_back(std::string(config) + "/containers");
-    if (home && home[0] == '/') {
-        read.push_back(std::string(home) + "/.config/containers");
-        read.push_back(std::string(home) + "/.docker");
+    std::string configHome = config && config[0] == '/' ? std::string(config)
+                             : home && home[0] == '/'   ? std::string(home) + "/.config"
+                                                        : std::string();
+    if (!configHome.empty()) {
+        read.push_back(configHome + "/containers/auth.json");
+        read.push_back(configHome + "/containers/certs.d");
     }
-    if (runtime && runtime[0] == '/') read.push_back(std::string(runtime) + "/containers");
+    if (home && home[0] == '/') read.push_back(std::string(home) + "/.docker/config.json");
+    if (runtime && runtime[0] == '/')
+        read.push_back(std::string(runtime) + "/containers/auth.json");
 }
 
 } // namespace
