@@ -21,7 +21,6 @@ constexpr long kAddRule = 445;
 constexpr long kRestrictSelf = 446;
 constexpr uint32_t kCreateRulesetVersion = 1U << 0;
 constexpr int kRulePathBeneath = 1;
-constexpr int kRuleNetPort = 2;
 
 enum : uint64_t {
     kExecute = 1ULL << 0,
@@ -105,12 +104,13 @@ Result<void> applyLandlock(const LandlockRules& rules, int abi)
     uint64_t fs = handledFs(abi);
     RulesetAttr attr{};
     attr.handledAccessFs = fs;
+    // Handled and never granted (no port rule is added): every TCP bind and
+    // connect is denied.
     if (abi >= 4 && rules.denyTcp) attr.handledAccessNet = kNetBindTcp | kNetConnectTcp;
     if (abi >= 6 && rules.scope) attr.scoped = kScopeAbstractUnix | kScopeSignal;
     long rulesetFd = ::syscall(kCreateRuleset, &attr, rulesetSize(abi), 0U);
     if (rulesetFd < 0) return Error::fromErrno("create Landlock ruleset");
     UniqueFd ruleset(static_cast<int>(rulesetFd));
-    (void)kRuleNetPort; // no port is ever allowed: denyTcp handles and grants none
 
     auto add = [&](const std::string& path, uint64_t rights) -> Result<void> {
         int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
