@@ -1,7 +1,10 @@
 #include "pod_commands.hpp"
 
 #include <berth/base/kernel_features.hpp>
+#include <berth/stage/fault_hook.hpp>
 #include <berth/stage/id_map.hpp>
+#include <berth/stage/landlock.hpp>
+#include <berth/stage/sandbox.hpp>
 #include <fmt/format.h>
 #include <string>
 #include <unistd.h>
@@ -22,6 +25,48 @@ std::string firstExecutable(std::initializer_list<const char*> paths)
     for (const char* path : paths)
         if (executable(path)) return path;
     return {};
+}
+
+std::string landlockRemedy(const std::string& why)
+{
+    if (why.find("lsm=") != std::string::npos)
+        return "add landlock to the kernel's lsm= boot parameter (e.g. "
+               "lsm=landlock,lockdown,yama,apparmor,bpf)";
+    if (why.find("ABI 1") != std::string::npos) return "a kernel >= 5.19";
+    return "a kernel >= 5.13 built with CONFIG_SECURITY_LANDLOCK=y, booted with landlock in lsm=";
+}
+
+// One stage's protections as probeSandbox finds them here; each missing one
+// with why and what would give it.
+void showStage(const char* name, const char* writes, bool networkNamespace, bool denyNetwork,
+               bool needsRefer)
+{
+    SandboxPolicy policy;
+    policy.stage = name;
+    policy.newNetworkNamespace = networkNamespace;
+    policy.denyNetwork = denyNetwork;
+    policy.needsRefer = needsRefer;
+    SandboxReport r = probeSandbox(policy);
+    std::string net = !networkNamespace    ? "network allowed (it downloads)"
+                      : r.networkNamespace ? "empty network namespace"
+                                           : "no network namespace";
+    if (denyNetwork) net += r.seccomp ? ", inet sockets denied by seccomp" : "";
+    if (denyNetwork && r.landlockAbi >= 4) net += ", TCP denied by Landlock";
+    fmt::print("  {}: no_new_privs; {}; {}; {}; writes {}\n", name,
+               r.landlockAbi ? "Landlock ABI " + std::to_string(r.landlockAbi)
+                             : std::string("no Landlock"),
+               r.seccomp ? "seccomp" : "no seccomp", net, writes);
+    if (!r.landlockAbi)
+        fmt::print("    missing Landlock: {}\n    remedy: {}\n", r.landlockNote,
+                   landlockRemedy(r.landlockNote));
+    if (!r.seccomp)
+        fmt::print("    missing seccomp: {}\n    remedy: build berth with libseccomp-dev "
+                   "installed\n",
+                   r.seccompNote);
+    if (networkNamespace && !r.networkNamespace)
+        fmt::print("    missing network namespace: {}\n    remedy: allow unprivileged user "
+                   "namespaces (see 'user namespaces' above)\n",
+                   r.networkNote);
 }
 
 // What `berth run` will do on this machine, and what to change where it
@@ -88,13 +133,27 @@ int showInfo(Context& context)
                firstExecutable({"/usr/bin/pasta", "/usr/bin/slirp4netns"}).empty()
                    ? ""
                    : "; pasta and slirp4netns are installed but not supported yet");
-    fmt::print("landlock: {}\n", k.landlockAbi > 0
-                                     ? "ABI " + std::to_string(k.landlockAbi)
-                                     : std::string("none (stages run without it; needs Linux "
-                                                   ">= 5.13 with lsm=landlock)"));
+    std::string landlockWhy;
+    int abi = landlockAbi(&landlockWhy);
+    if (abi > 0)
+        fmt::print("landlock: ABI {}\n", abi);
+    else
+        fmt::print("landlock: none (stages run without path restrictions): {}\n  remedy: {}\n",
+                   landlockWhy, landlockRemedy(landlockWhy));
     fmt::print("seccomp: {}\n", k.seccomp ? "yes" : "no (apps run without a syscall filter)");
     fmt::print("openat2: {}\n",
                k.openat2 ? "yes" : "no (paths in image trees are resolved by walking fds)");
+    // DESIGN §1: each stage is a process that sandboxes itself first.
+    fmt::print("stages:\n");
+    showStage("fetch", "only a staging directory in the store's tmp/", false, false, false);
+    showStage("verify", "only its temporary GNUPGHOME", true, true, false);
+    showStage("render", "only its new tree directory", true, true, true);
+    fmt::print("  run: no_new_privs; {}; capabilities bounded; user, mount, pid, uts, ipc "
+               "namespaces (+net unless --net=host); writes the pod's upper dir and volumes\n",
+               k.seccomp ? "seccomp default filter" : "no seccomp");
+    if (faultHooksBuiltIn())
+        fmt::print("fault hooks: compiled in (a test build: BERTH_FAULT makes a stage attempt "
+                   "forbidden actions; never ship it)\n");
     if (map.kind == IdMap::Kind::Subordinate)
         for (const char* tool : {"/usr/bin/newuidmap", "/usr/bin/newgidmap"})
             if (!executable(tool)) fmt::print("missing: {} (apt-get install uidmap)\n", tool);

@@ -2,6 +2,7 @@
 #include <berth/base/log.hpp>
 #include <berth/base/scope_exit.hpp>
 #include <berth/fetch/aci_fetch.hpp>
+#include <berth/fetch/fetch_stage.hpp>
 #include <berth/fetch/parallel_download.hpp>
 #include <berth/fetch/remote_cache.hpp>
 #include <berth/image/aci_import.hpp>
@@ -228,7 +229,8 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
         return Error("HTTP " + std::to_string(status) + ": " + hint);
     };
     std::vector<Download*> downloads{&download};
-    BERTH_CHECK(runDownloads(http, downloads, hooks, progress, 1).context("fetch " + url));
+    BERTH_CHECK(
+        runDownloadsInStage(store, http, downloads, hooks, progress, 1).context("fetch " + url));
     progress.close();
     if (download.wasNotModified()) {
         RemoteCacheEntry refreshed = download.cacheEntry(cached->imageId);

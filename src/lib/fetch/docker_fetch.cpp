@@ -1,6 +1,7 @@
 #include <berth/base/log.hpp>
 #include <berth/fetch/credentials.hpp>
 #include <berth/fetch/docker_fetch.hpp>
+#include <berth/fetch/fetch_stage.hpp>
 #include <berth/fetch/layer_download.hpp>
 #include <berth/fetch/registry_client.hpp>
 #include <berth/fetch/registry_signatures.hpp>
@@ -197,7 +198,8 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
         return registry.httpError(status, body, ref.name() + "@" + label);
     };
     BERTH_CHECK(
-        runDownloads(http, downloads, hooks, progress, options.parallelDownloads).context(where));
+        runDownloadsInStage(store, http, downloads, hooks, progress, options.parallelDownloads)
+            .context(where));
     progress.close();
 
     ImageRecord record;

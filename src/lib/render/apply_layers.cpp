@@ -1,5 +1,7 @@
 #include "apply_layers.hpp"
 
+#include "render_stage.hpp"
+
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
 #include <berth/render/container_root.hpp>
@@ -44,7 +46,7 @@ Result<void> applyLayers(Store& store, const std::vector<PlannedLayer>& layers,
     }
     BERTH_TRY(UniqueFd rootFd, openDirectory(root));
     int rootDir = rootFd.get();
-    return runAsContainerRoot(map, [&]() -> Result<void> {
+    return runRenderStage(map, renderPolicy(store, root), [&]() -> Result<void> {
         uint64_t squashed = 0;
         for (size_t i = 0; i < layers.size(); ++i) {
             BERTH_TRY(ExtractStats stats,

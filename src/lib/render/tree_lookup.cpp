@@ -20,7 +20,7 @@ Result<std::optional<std::vector<std::string>>> findLayerTrees(Store& store,
                                                                const ImageRecord& image)
 {
     BERTH_TRY(auto layers, planLayers(store, image, true, false));
-    auto treesFd = openDirectory(store.path("trees"));
+    auto treesFd = openDirectory(store.privatePath("trees"));
     if (!treesFd) return std::optional<std::vector<std::string>>();
     std::vector<std::string> trees;
     for (const auto& layer : layers) {
@@ -29,7 +29,7 @@ Result<std::optional<std::vector<std::string>>> findLayerTrees(Store& store,
         if (::fstatat(treesFd->get(), key.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode))
             return std::optional<std::vector<std::string>>();
-        trees.push_back(store.path("trees/" + key));
+        trees.push_back(store.privatePath("trees/" + key));
     }
     std::reverse(trees.begin(), trees.end());
     return std::optional(std::move(trees));

@@ -2,10 +2,15 @@
 
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
+#include <berth/stage/stage_message.hpp>
+#include <berth/stage/stage_process.hpp>
 #include <berth/trust/verifier.hpp>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <fmt/format.h>
+#include <functional>
 #include <optional>
 #include <set>
 #include <unistd.h>
@@ -171,25 +176,107 @@ bool isDataError(gpgme_error_t err)
 }
 
 struct Session {
-    gpg::TemporaryHome home;
     gpg::Context ctx;
     std::set<std::string> trusted;
 };
 
-Result<Session> openSession(const std::vector<KeyMaterial>& keys, const std::string& scratchDir)
+// `home` is the stage's GNUPGHOME, made by stage0 (see inVerifyStage).
+Result<Session> openSession(const std::vector<KeyMaterial>& keys, const std::string& home)
 {
-    BERTH_TRY(gpg::TemporaryHome home, gpg::TemporaryHome::create(scratchDir));
-    BERTH_TRY(gpg::Context ctx, gpg::Context::create(home.path()));
+    BERTH_TRY(gpg::Context ctx, gpg::Context::create(home));
     BERTH_TRY(auto trusted, importKeys(ctx.get(), keys));
-    return Session{std::move(home), std::move(ctx), std::move(trusted)};
+    return Session{std::move(ctx), std::move(trusted)};
+}
+
+// --- the verify stage ---------------------------------------------------
+//
+// gpg parses the signature, the keys and (for signed messages) the payload:
+// hostile input, in a process of its own. The stage may read and execute
+// gpg and its libraries and read its configuration; it may write only its
+// GNUPGHOME, because gpg cannot verify without writing its keyring there
+// (pubring.kbx, trustdb.gpg, lock files). Stage0 creates that home before
+// the fork, so the stage needs no right to create directories anywhere,
+// and removes it after, so nothing the stage wrote outlives it. The stage
+// has no network (an empty network namespace, and seccomp and Landlock
+// deny TCP), cannot write the store or the trusted keys, and answers only
+// with a verdict (and a signed message's payload, once verified).
+
+SandboxPolicy verifyPolicy(const std::string& home)
+{
+    SandboxPolicy policy;
+    policy.stage = "verify";
+    // gpgme runs gpgconf and gpg; they load libraries and locale data.
+    policy.paths.execute = {"/usr/bin", "/bin",   "/usr/local/bin", "/usr/lib",
+                            "/lib",     "/lib64", "/usr/lib64",     "/usr/libexec"};
+    policy.paths.read = {"/etc/gnupg",       "/etc/ld.so.cache",   "/etc/passwd",
+                         "/etc/group",       "/etc/nsswitch.conf", "/etc/localtime",
+                         "/usr/share/gnupg", "/usr/share/locale"};
+    policy.paths.devices = {"/dev/null"};
+    policy.paths.write = {home};
+    policy.denyNetwork = true;
+    policy.newNetworkNamespace = true;
+    return policy;
+}
+
+std::string encodeMessage(const VerifiedMessage& message)
+{
+    StageMessageWriter out;
+    out.put(static_cast<int64_t>(message.verdict.status));
+    out.put(message.verdict.fingerprint);
+    out.put(message.verdict.detail);
+    out.put(message.payload);
+    return out.take();
+}
+
+Result<VerifiedMessage> decodeMessage(std::string_view answer)
+{
+    StageMessageReader in(answer);
+    BERTH_TRY(int64_t code, in.nextNumber());
+    BERTH_TRY(std::string_view fingerprint, in.next());
+    BERTH_TRY(std::string_view detail, in.next());
+    BERTH_TRY(std::string_view payload, in.next());
+    if (code < 0 || code > static_cast<int64_t>(Status::ReferenceMismatch))
+        return Error("the verify stage answered an unknown status");
+    VerifiedMessage out;
+    out.verdict =
+        TrustVerdict{static_cast<Status>(code), std::string(fingerprint), std::string(detail)};
+    out.payload = std::string(payload);
+    return out;
+}
+
+// Runs `work` (given the stage's GNUPGHOME) in the verify stage and returns
+// its answer.
+Result<VerifiedMessage>
+inVerifyStage(const std::string& scratchDir,
+              const std::function<Result<VerifiedMessage>(const std::string& home)>& work)
+{
+    // Once here, so the stage does not find gpg again for every check.
+    BERTH_CHECK(gpg::initialize());
+    BERTH_TRY(gpg::TemporaryHome home, gpg::TemporaryHome::create(scratchDir));
+    SandboxPolicy policy = verifyPolicy(home.path());
+    noticeMissingProtections(policy);
+    BERTH_TRY(std::string answer, runStage(policy, [&]() -> Result<std::string> {
+                  BERTH_TRY(VerifiedMessage message, work(home.path()));
+                  return encodeMessage(message);
+              }));
+    return decodeMessage(answer);
+}
+
+Result<TrustVerdict> verdictIn(const std::string& scratchDir,
+                               const std::function<Result<TrustVerdict>(const std::string&)>& work)
+{
+    BERTH_TRY(VerifiedMessage message,
+              inVerifyStage(scratchDir, [&](const std::string& home) -> Result<VerifiedMessage> {
+                  BERTH_TRY(TrustVerdict verdict, work(home));
+                  return VerifiedMessage{std::move(verdict), {}};
+              }));
+    return std::move(message.verdict);
 }
 
 Result<TrustVerdict> verifyData(gpg::Data& signed_, std::string_view signature,
-                                const std::vector<KeyMaterial>& keys, const std::string& scratchDir)
+                                const std::vector<KeyMaterial>& keys, const std::string& home)
 {
-    if (signature.empty())
-        return TrustVerdict::reject(Status::BadSignature, "", "the signature file is empty");
-    BERTH_TRY(Session session, openSession(keys, scratchDir));
+    BERTH_TRY(Session session, openSession(keys, home));
     BERTH_TRY(gpg::Data sig, gpg::Data::fromMemory(signature));
     gpgme_error_t err = gpgme_op_verify(session.ctx.get(), sig.get(), signed_.get(), nullptr);
     if (err) {
@@ -199,6 +286,13 @@ Result<TrustVerdict> verifyData(gpg::Data& signed_, std::string_view signature,
     }
     return combine(session.ctx.get(), session.trusted);
 }
+
+// Defined below the entry points that run them in the stage.
+Result<TrustVerdict> signerIn(std::string_view signature, const std::vector<KeyMaterial>& keys,
+                              const std::string& home);
+Result<VerifiedMessage> signedMessageIn(std::string_view message,
+                                        const std::vector<KeyMaterial>& keys, size_t maxPayload,
+                                        const std::string& home);
 
 } // namespace
 
@@ -221,16 +315,26 @@ Result<TrustVerdict> verifyDetached(int signedFd, std::string_view signature,
 {
     if (::lseek(signedFd, 0, SEEK_SET) < 0 && errno != ESPIPE)
         return Error::fromErrno("rewind signed file");
-    BERTH_TRY(gpg::Data signed_, gpg::Data::fromFd(signedFd));
-    return verifyData(signed_, signature, keys, scratchDir);
+    if (signature.empty())
+        return TrustVerdict::reject(Status::BadSignature, "", "the signature file is empty");
+    // The stage reads the staged file through this fd, opened by stage0:
+    // its Landlock rules need not name the file.
+    return verdictIn(scratchDir, [&](const std::string& home) -> Result<TrustVerdict> {
+        BERTH_TRY(gpg::Data signed_, gpg::Data::fromFd(signedFd));
+        return verifyData(signed_, signature, keys, home);
+    });
 }
 
 Result<TrustVerdict> verifyDetached(std::string_view signedBytes, std::string_view signature,
                                     const std::vector<KeyMaterial>& keys,
                                     const std::string& scratchDir)
 {
-    BERTH_TRY(gpg::Data signed_, gpg::Data::fromMemory(signedBytes));
-    return verifyData(signed_, signature, keys, scratchDir);
+    if (signature.empty())
+        return TrustVerdict::reject(Status::BadSignature, "", "the signature file is empty");
+    return verdictIn(scratchDir, [&](const std::string& home) -> Result<TrustVerdict> {
+        BERTH_TRY(gpg::Data signed_, gpg::Data::fromMemory(signedBytes));
+        return verifyData(signed_, signature, keys, home);
+    });
 }
 
 Result<TrustVerdict> checkDetachedSigner(std::string_view signature,
@@ -239,7 +343,30 @@ Result<TrustVerdict> checkDetachedSigner(std::string_view signature,
 {
     if (signature.empty())
         return TrustVerdict::reject(Status::BadSignature, "", "the signature file is empty");
-    BERTH_TRY(Session session, openSession(keys, scratchDir));
+    return verdictIn(scratchDir,
+                     [&](const std::string& home) { return signerIn(signature, keys, home); });
+}
+
+Result<VerifiedMessage> verifySignedMessage(std::string_view message,
+                                            const std::vector<KeyMaterial>& keys, size_t maxPayload,
+                                            const std::string& scratchDir)
+{
+    if (message.empty())
+        return VerifiedMessage{
+            TrustVerdict::reject(Status::BadSignature, "", "the signature is empty"), {}};
+    return inVerifyStage(scratchDir, [&](const std::string& home) {
+        return signedMessageIn(message, keys, maxPayload, home);
+    });
+}
+
+namespace
+{
+
+// In the verify stage: checkDetachedSigner's work.
+Result<TrustVerdict> signerIn(std::string_view signature, const std::vector<KeyMaterial>& keys,
+                              const std::string& home)
+{
+    BERTH_TRY(Session session, openSession(keys, home));
     BERTH_TRY(gpg::Data sig, gpg::Data::fromMemory(signature));
     // Checked against no bytes at all: gpg still reports which key made it.
     BERTH_TRY(gpg::Data nothing, gpg::Data::fromMemory(""));
@@ -280,14 +407,12 @@ Result<TrustVerdict> checkDetachedSigner(std::string_view signature,
     return *rejected;
 }
 
-Result<VerifiedMessage> verifySignedMessage(std::string_view message,
-                                            const std::vector<KeyMaterial>& keys, size_t maxPayload,
-                                            const std::string& scratchDir)
+// In the verify stage: verifySignedMessage's work.
+Result<VerifiedMessage> signedMessageIn(std::string_view message,
+                                        const std::vector<KeyMaterial>& keys, size_t maxPayload,
+                                        const std::string& home)
 {
-    if (message.empty())
-        return VerifiedMessage{
-            TrustVerdict::reject(Status::BadSignature, "", "the signature is empty"), {}};
-    BERTH_TRY(Session session, openSession(keys, scratchDir));
+    BERTH_TRY(Session session, openSession(keys, home));
     BERTH_TRY(gpg::Data input, gpg::Data::fromMemory(message));
     BERTH_TRY(gpg::Data plain, gpg::Data::limitedSink(maxPayload));
     gpgme_error_t err = gpgme_op_verify(session.ctx.get(), input.get(), nullptr, plain.get());
@@ -306,5 +431,7 @@ Result<VerifiedMessage> verifySignedMessage(std::string_view message,
     if (out.verdict.ok()) out.payload = plain.takeSink();
     return out;
 }
+
+} // namespace
 
 } // namespace berth

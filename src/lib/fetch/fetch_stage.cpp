@@ -1,0 +1,237 @@
+#include <berth/base/file.hpp>
+#include <berth/base/log.hpp>
+#include <berth/base/scope_exit.hpp>
+#include <berth/fetch/fetch_stage.hpp>
+#include <berth/stage/stage_message.hpp>
+#include <berth/stage/stage_process.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <optional>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+
+namespace berth
+{
+
+namespace
+{
+
+// In the fetch stage: stands in for one real download, writing its bytes to
+// a staging file and recording what stage0 must replay (response headers,
+// a 304). Everything else is asked of the real download (its copy in the
+// stage's memory), which never writes the store here.
+class StagedDownload : public Download
+{
+public:
+    StagedDownload(Download& real, int dirFd, std::string name)
+        : real_(real), dirFd_(dirFd), name_(std::move(name))
+    {
+    }
+
+    std::string label() const override { return real_.label(); }
+    std::string url() const override { return real_.url(); }
+    int64_t expectedSize() const override { return real_.expectedSize(); }
+    std::vector<std::string> requestHeaders() const override { return real_.requestHeaders(); }
+
+    Result<DownloadStart> begin() override
+    {
+        BERTH_TRY(fd_, openAt(dirFd_, name_, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        return DownloadStart::Go;
+    }
+    Result<void> write(std::string_view bytes) override { return writeAll(fd_.get(), bytes); }
+    Result<void> finish() override
+    {
+        fd_.reset();
+        return ok();
+    }
+    void responseHeader(const std::string& name, const std::string& value) override
+    {
+        if (headers_.size() < 4096) headers_.emplace_back(name, value);
+        real_.responseHeader(name, value);
+    }
+    bool notModified() override
+    {
+        notModified_ = real_.notModified();
+        if (notModified_) fd_.reset();
+        return notModified_;
+    }
+
+    void answer(StageMessageWriter& out) const
+    {
+        out.put(notModified_ ? "304" : "200");
+        out.put(static_cast<int64_t>(headers_.size()));
+        for (const auto& [name, value] : headers_) {
+            out.put(name);
+            out.put(value);
+        }
+    }
+
+private:
+    Download& real_;
+    int dirFd_;
+    std::string name_;
+    UniqueFd fd_;
+    std::vector<std::pair<std::string, std::string>> headers_;
+    bool notModified_ = false;
+};
+
+// What the host may hold that a download needs, beyond the staging dir.
+void addReadablePaths(std::vector<std::string>& read)
+{
+    // TLS trust and per-registry CAs and client certificates. Not
+    // /etc/pki or /etc/containers as a whole: they hold signature keys
+    // (containers' policy.json keyPath) too.
+    for (const char* p :
+         {"/etc/ssl", "/etc/pki/tls", "/etc/pki/ca-trust", "/etc/ca-certificates",
+          "/usr/share/ca-certificates", "/usr/local/share/ca-certificates", "/usr/lib/ssl",
+          "/etc/crypto-policies", "/etc/containers/certs.d", "/etc/docker/certs.d"})
+        read.emplace_back(p);
+    // Name service and time.
+    for (const char* p : {"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf",
+                          "/etc/host.conf", "/etc/services", "/etc/protocols", "/etc/localtime",
+                          "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/run/systemd/resolve"})
+        read.emplace_back(p);
+    // Libraries loaded late (NSS modules, OpenSSL providers): the multiarch
+    // directories only, not /usr/lib as a whole, which holds
+    // /usr/lib/berth/trustedkeys.
+    for (const char* base : {"/usr/lib", "/lib", "/usr/lib64", "/lib64"}) {
+        DIR* d = ::opendir(base);
+        if (!d) continue;
+        while (dirent* e = ::readdir(d)) {
+            std::string_view name = e->d_name;
+            if (name.find("-linux-") != std::string_view::npos)
+                read.push_back(std::string(base) + "/" + e->d_name);
+        }
+        ::closedir(d);
+    }
+    // Credentials (the files credentials.cpp reads, for a token refresh)
+    // and the per-user certs.d. Not berth's configuration directory, which
+    // holds the trusted keys, nor containers' policy.json and registries.d.
+    const char* home = std::getenv("HOME");
+    const char* config = std::getenv("XDG_CONFIG_HOME");
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    std::string configHome = config && config[0] == '/' ? std::string(config)
+                             : home && home[0] == '/'   ? std::string(home) + "/.config"
+                                                        : std::string();
+    if (!configHome.empty()) {
+        read.push_back(configHome + "/containers/auth.json");
+        read.push_back(configHome + "/containers/certs.d");
+    }
+    if (home && home[0] == '/') read.push_back(std::string(home) + "/.docker/config.json");
+    if (runtime && runtime[0] == '/')
+        read.push_back(std::string(runtime) + "/containers/auth.json");
+}
+
+} // namespace
+
+SandboxPolicy fetchPolicy(const std::string& stagingDir)
+{
+    SandboxPolicy policy;
+    policy.stage = "fetch";
+    addReadablePaths(policy.paths.read);
+    policy.paths.write = {stagingDir};
+    policy.paths.devices = {"/dev/null", "/dev/urandom"};
+    return policy;
+}
+
+Result<void> runDownloadsInStage(Store& store, HttpClient& http,
+                                 const std::vector<Download*>& downloads,
+                                 const DownloadHooks& hooks, Progress& progress, int parallel)
+{
+    // Stage0 starts every download: the fetch locks are held here, for the
+    // whole of the stage and the commit after it, so concurrent berths still
+    // download each blob once.
+    std::vector<Download*> go;
+    for (Download* d : downloads) {
+        // Bounded by whoever holds the lock, as in runDownloads.
+        while (true) {
+            BERTH_TRY(DownloadStart start, d->begin());
+            if (start == DownloadStart::Go) {
+                go.push_back(d);
+                break;
+            }
+            if (start == DownloadStart::Skip) {
+                progress.finish(progress.add(d->label(), d->expectedSize()),
+                                "already in the store");
+                break;
+            }
+            logInfo("{}: another berth is fetching it; waiting", d->label());
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    if (go.empty()) return ok();
+
+    // Tokens are asked for here, where the credentials are; the stage asks
+    // again only when the registry refuses the token (it has the same
+    // credential files to read).
+    std::optional<std::string> authHeader;
+    if (hooks.authorization) {
+        BERTH_TRY(authHeader, hooks.authorization(false));
+    }
+
+    BERTH_TRY(std::string staging, store.makeTempDirectory("fetch-stage"));
+    ScopeExit removeStaging([&] { (void)removeTree(staging); });
+    BERTH_TRY(UniqueFd stagingFd, openDirectory(staging));
+    SandboxPolicy policy = fetchPolicy(staging);
+    noticeMissingProtections(policy);
+
+    BERTH_TRY(std::string answer, runStage(policy, [&]() -> Result<std::string> {
+                  std::vector<std::unique_ptr<StagedDownload>> staged;
+                  std::vector<Download*> transfers;
+                  for (size_t i = 0; i < go.size(); ++i) {
+                      staged.push_back(std::make_unique<StagedDownload>(*go[i], stagingFd.get(),
+                                                                        std::to_string(i)));
+                      transfers.push_back(staged.back().get());
+                  }
+                  DownloadHooks stageHooks = hooks;
+                  if (hooks.authorization)
+                      stageHooks.authorization = [&](bool refresh) {
+                          if (!refresh) return Result<std::optional<std::string>>(authHeader);
+                          return hooks.authorization(true);
+                      };
+                  BERTH_CHECK(runDownloads(http, transfers, stageHooks, progress, parallel));
+                  StageMessageWriter out;
+                  for (const auto& s : staged)
+                      s->answer(out);
+                  return out.take();
+              }));
+
+    // Stage0 replays what the stage saw and feeds the bytes to the real
+    // downloads, which check them and publish.
+    StageMessageReader in(answer);
+    std::vector<char> buffer(1 << 20);
+    for (size_t i = 0; i < go.size(); ++i) {
+        Download& d = *go[i];
+        BERTH_TRY(std::string_view outcome, in.next());
+        BERTH_TRY(int64_t headerCount, in.nextNumber());
+        for (int64_t h = 0; h < headerCount; ++h) {
+            BERTH_TRY(std::string_view name, in.next());
+            BERTH_TRY(std::string_view value, in.next());
+            d.responseHeader(std::string(name), std::string(value));
+        }
+        if (outcome == "304") {
+            if (!d.notModified())
+                return Error(d.label() + ": the fetch stage reports a 304 nobody asked for");
+            continue;
+        }
+        BERTH_TRY(UniqueFd fd, openAt(stagingFd.get(), std::to_string(i), O_RDONLY | O_CLOEXEC));
+        while (true) {
+            ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return Error::fromErrno("read staged " + d.label());
+            if (n == 0) break;
+            BERTH_CHECK(d.write(std::string_view(buffer.data(), static_cast<size_t>(n))));
+        }
+        (void)::unlinkat(stagingFd.get(), std::to_string(i).c_str(), 0);
+        BERTH_CHECK(d.finish());
+    }
+    return ok();
+}
+
+} // namespace berth
