@@ -150,6 +150,9 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
     // only read it.
     PreparedPod prepared;
     BERTH_CHECK(preparePod(plan, prepared));
+    // The pod's HMAC key lives in its directory while it runs (and goes
+    // with it), before any app can ask for a signature.
+    if (callbacks.metadata) BERTH_CHECK(callbacks.metadata->saveKey(plan.podDir));
 
     sigset_t forwarded = forwardedSignals();
     SignalGuard signals;
