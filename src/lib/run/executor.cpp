@@ -94,8 +94,9 @@ public:
         char path[64];
         std::snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dir.get(), kNotifySocketFile);
         sockaddr_un own;
-        socklen_t ownLength;
-        makeAddress(path, own, ownLength);
+        socklen_t ownLength = 0;
+        if (!makeAddress(path, own, ownLength))
+            return Error("the notify relay's socket path is too long");
         int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) return Error::fromErrno("create the notify relay socket");
         listen_ = UniqueFd(fd);
