@@ -31,6 +31,7 @@ berth_run() {
 }
 
 @test "BERTH_OVERLAY=fuse: the root is fuse-overlayfs with the image's files" {
+    # shellcheck disable=SC2016 # awk's fields, for awk
     berth_run -0 --rm "$IMAGE" sh -c 'awk "\$2 == \"/\" { print \$3 }" /proc/mounts'
     [[ $output == fuse.fuse-overlayfs ]] || fail "root filesystem type: '$output'"
     [[ -z $stderr ]] || fail "a run over fuse-overlayfs printed: $stderr"

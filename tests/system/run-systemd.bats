@@ -6,6 +6,7 @@
 # (systemd-socket-activate); the notify socket is a listener this test makes,
 # as systemd makes one for a unit.
 # requires: unprivileged subids userns python3 gcc systemd-socket-activate
+# shellcheck disable=SC2154,SC2030,SC2031 # bats sets status/output/stderr; each @test is a subshell
 
 load helpers
 
@@ -47,6 +48,7 @@ as_service() {
         shift
     done
     shift
+    # shellcheck disable=SC2016 # expanded by that bash
     run --separate-stderr bash -c '
         vars=()
         while [[ $1 != -- ]]; do vars+=("${1/#LISTEN_PID=self/LISTEN_PID=$$}"); shift; done
