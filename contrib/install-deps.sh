@@ -35,6 +35,7 @@ test_pkgs=(
     bats umoci bubblewrap fuse-overlayfs time hyperfine rsync
     gnupg gpg openssl ca-certificates groff-base apache2-utils bsdutils curl
     docker-registry golang-go golang-github-appc-spec-dev
+    systemd libc6-dev gcc
 )
 bench_pkgs=(podman runc slirp4netns debootstrap)
 

@@ -14,6 +14,8 @@
 #   subids        the user has /etc/subuid and /etc/subgid ranges, and setuid
 #                 newuidmap/newgidmap to use them
 #   userns        unprivileged user namespaces are allowed
+#   fuse          /dev/fuse can be opened by this user (FUSE mounts in a
+#                 user namespace need it)
 #   TOOL          any other word is a program that must be on PATH
 set -euo pipefail
 
@@ -61,6 +63,11 @@ for need in $requires; do
             fi
             unshare --user --map-root-user true 2>/dev/null ||
                 skip "this user cannot create a user namespace (sysctl or AppArmor restriction)"
+            ;;
+        fuse)
+            [[ -c /dev/fuse ]] || skip "/dev/fuse does not exist (modprobe fuse)"
+            (exec 3<>/dev/fuse) 2>/dev/null ||
+                skip "/dev/fuse is not readable and writable by $(id -un) ($(stat -c '%A %U:%G' /dev/fuse); Debian's default is crw-rw-rw-)"
             ;;
         *)
             command -v "$need" >/dev/null || skip "$need is not installed"

@@ -42,4 +42,16 @@ private:
     std::string key_;
 };
 
+// The key's file in a pod directory. It lives as long as the pod does and
+// goes with the directory when the pod is removed.
+inline constexpr const char* kPodHmacKeyFile = "hmac-key";
+
+// Keeps `key` in podDir/hmac-key, mode 0600 (the user alone may read it),
+// written through a temporary file so that a reader never sees part of it.
+Result<void> savePodHmacKey(const std::string& podDir, const PodHmacKey& key);
+// Reads a key saved by savePodHmacKey; refuses a file that is not a regular
+// file of the caller's with mode 0600, as a key others could read (or have
+// written) proves nothing.
+Result<PodHmacKey> loadPodHmacKey(const std::string& podDir);
+
 } // namespace berth

@@ -3,7 +3,9 @@
 #include <berth/base/result.hpp>
 #include <berth/image/aci_manifest.hpp>
 #include <berth/image/image_record.hpp>
+#include <berth/trust/keyring.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace berth
@@ -28,9 +30,21 @@ using PodImageResolver = std::function<Result<PodImage>(const AciRuntimeImage&)>
 // and the metadata service speak ACI manifests.
 Result<PodImage> loadPodImage(const Store& store, const ImageRecord& record);
 
+// How a pod manifest's images are checked before they run: as `berth run
+// IMAGE` checks a stored image (checkStoredImageTrust).
+struct PodImageTrust {
+    // --insecure-options=image: the user takes the images as they are.
+    bool allowUnsigned = false;
+    // Where trusted keys are; KeyringPaths::defaults() when unset.
+    std::optional<KeyringPaths> keyrings;
+};
+
 // Resolves against the store: by ID (full or a unique prefix) when given,
 // else by name, with the "version" label as the tag (the newest import when
 // absent); every other requested label (os, arch, …) must match the image's.
-Result<PodImage> resolvePodImage(Store& store, const AciRuntimeImage& image);
+// An image stored as verified by a key must still be trusted for its name,
+// unless trust.allowUnsigned.
+Result<PodImage> resolvePodImage(Store& store, const AciRuntimeImage& image,
+                                 const PodImageTrust& trust = {});
 
 } // namespace berth

@@ -40,9 +40,12 @@ public:
     // AC_METADATA_URL.
     const std::string& url() const { return url_; }
     uint16_t port() const { return port_; }
-    // The pod's key, e.g. to keep in the pod directory (mode 0600) so that
-    // another pod's service can verify this pod's signatures later.
+    // The pod's key.
     const PodHmacKey& key() const { return handler_->key(); }
+    // Keeps the key in the pod directory (hmac-key, mode 0600) for the pod's
+    // lifetime, so that what this service signs can be verified later (by
+    // savedPodKeys) with the same key; the file goes with the pod directory.
+    Result<void> saveKey(const std::string& podDir) const;
 
     // Starts serving on the pod's listening socket.
     Result<void> serve(UniqueFd listener, MetadataServerLimits limits = {});
@@ -59,5 +62,10 @@ private:
     std::string url_;
     uint16_t port_ = 0;
 };
+
+// Looks a pod's key up by UUID in runDir/UUID/hmac-key (the store's
+// pods/run/, where running pods live), for verifying another pod's
+// signatures. The UUID comes from an app: anything but a UUID finds nothing.
+HmacKeyLookup savedPodKeys(std::string runDir);
 
 } // namespace berth

@@ -83,6 +83,11 @@ struct AppPlan {
 
 enum class NetworkMode { None, Host };
 
+// Where an app finds the pod's notify socket (its NOTIFY_SOCKET).
+inline constexpr const char* kNotifySocketInPod = "/run/notify/notify.sock";
+// The relay socket's name in the pod directory.
+inline constexpr const char* kNotifySocketFile = "notify.sock";
+
 // Everything `berth run` will do, as plain data: built and checked in stage0
 // (and in unit tests), then executed step by step.
 struct PodPlan {
@@ -96,6 +101,17 @@ struct PodPlan {
     // listens there and hands the socket to stage0. 0: none (no appc pod, or
     // --net=host where stage0 listens on the host's loopback itself).
     uint16_t metadataPort = 0;
+    // systemd socket activation (sd_listen_fds(3)): systemd gave berth's
+    // own pid fds 3..3+listenFds-1; they stay open under the same numbers
+    // in the first app, whose LISTEN_PID is set to its own pid (as seen in
+    // the pod's pid namespace) when it starts. 0: none.
+    int listenFds = 0;
+    // systemd's NOTIFY_SOCKET (a path, or "@name" for an abstract socket):
+    // berth binds a socket of its own in the pod directory, mounts it at
+    // kNotifySocketInPod in every app, and relays what the apps send, from
+    // its own pid, since systemd takes notifications from the main pid only
+    // by default. "": none.
+    std::string notifySocket;
     // Extra fds kept open in the pod's init (e.g. a listening socket for a
     // metadata service), numbered from 3 in the apps when passed on.
     std::vector<int> inheritedFds;

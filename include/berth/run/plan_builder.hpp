@@ -36,7 +36,16 @@ struct PlanContext {
     uint32_t callerGid = 0;
     // BERTH_OVERLAY=fuse: use fuse-overlayfs even where the kernel would do.
     bool forceFuseOverlay = false;
+    // berth's pid, to tell whether LISTEN_FDS (read through `lookup`) is
+    // meant for this process; 0: getpid().
+    int64_t pid = 0;
 };
+
+// systemd's pass-through (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES,
+// NOTIFY_SOCKET), read through context.lookup into the plan: listenFds and
+// the first app's LISTEN_* environment, notifySocket and every app's
+// NOTIFY_SOCKET and the mount of the relay socket.
+Result<void> planSystemdPassing(PodPlan& pod, const PlanContext& context);
 
 // Turns what the user asked for into a plan (no system call is made).
 // Errors are the user's (a bad flag, an unknown user): exit status 125.

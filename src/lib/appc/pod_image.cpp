@@ -1,5 +1,6 @@
 #include <berth/appc/pod_image.hpp>
 #include <berth/store/store.hpp>
+#include <berth/trust/stored_image_trust.hpp>
 
 namespace berth
 {
@@ -19,7 +20,8 @@ Result<PodImage> loadPodImage(const Store& store, const ImageRecord& record)
     return image;
 }
 
-Result<PodImage> resolvePodImage(Store& store, const AciRuntimeImage& image)
+Result<PodImage> resolvePodImage(Store& store, const AciRuntimeImage& image,
+                                 const PodImageTrust& trust)
 {
     std::string reference;
     if (!image.id.empty()) {
@@ -32,6 +34,11 @@ Result<PodImage> resolvePodImage(Store& store, const AciRuntimeImage& image)
         return Error("the image needs an id or a name");
     }
     BERTH_TRY(ImageRecord record, store.index().resolve(reference));
+    // The same check as `berth run IMAGE`: a manifest is no way around a key
+    // the user has stopped trusting (berth trust rm). No gpg runs here.
+    if (!trust.allowUnsigned)
+        BERTH_CHECK(checkStoredImageTrust(
+            store, record, trust.keyrings ? *trust.keyrings : KeyringPaths::defaults()));
     BERTH_TRY(PodImage resolved, loadPodImage(store, record));
     if (image.id.empty()) {
         // By name, labels select: an image that lacks one is not the one asked for.

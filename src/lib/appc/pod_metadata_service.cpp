@@ -32,9 +32,27 @@ Result<void> PodMetadataService::dispatch()
     return server_->dispatch();
 }
 
+Result<void> PodMetadataService::saveKey(const std::string& podDir) const
+{
+    return savePodHmacKey(podDir, key());
+}
+
 void PodMetadataService::stop()
 {
     if (server_) server_->stop();
+}
+
+HmacKeyLookup savedPodKeys(std::string runDir)
+{
+    return [runDir = std::move(runDir)](const std::string& uuid) -> std::optional<PodHmacKey> {
+        // Hex digits and dashes only: no '/' or ".." can leave runDir.
+        if (uuid.empty() || uuid.size() > 64 ||
+            uuid.find_first_not_of("0123456789abcdef-") != std::string::npos)
+            return std::nullopt;
+        auto key = loadPodHmacKey(runDir + "/" + uuid);
+        if (!key) return std::nullopt;
+        return std::move(key).value();
+    };
 }
 
 } // namespace berth

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -188,7 +189,46 @@ ChildError runHooks(const PreparedPod& pod, const PreparedApp& app,
     return {};
 }
 
+// Every fd above `first` is closed on execve: the pod gets none of what its
+// caller had open by accident (a script's fd 3, a terminal's extra fds), as
+// with Podman without --preserve-fds. The pod's own (socketFd) are
+// close-on-exec already and keep working until then.
+void closeFromOnExec(int first)
+{
+    if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    // Before Linux 5.11: walk the descriptors this process may have.
+    long max = ::sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > (1 << 20)) max = 1 << 20;
+    for (int fd = first; fd < max; ++fd)
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+// The service app keeps systemd's fds under their numbers (inheritable,
+// whatever berth had them as) and learns its own pid as the pod's pid
+// namespace shows it: that is what sd_listen_fds() compares LISTEN_PID with.
+void passListenFds(const PreparedPod& pod, const PreparedApp& app)
+{
+    if (app.listenPidIndex < 0) {
+        closeInheritedFdsOnExec();
+        return;
+    }
+    closeFromOnExec(3 + pod.listenFds);
+    for (int fd = 3; fd < 3 + pod.listenFds; ++fd)
+        ::fcntl(fd, F_SETFD, 0);
+    // After fork this memory is the app's own copy: writing it touches
+    // nothing the pod's init reads.
+    static char entry[32] = "LISTEN_PID=";
+    constexpr size_t prefix = sizeof "LISTEN_PID=" - 1;
+    formatDecimal(entry + prefix, sizeof entry - prefix, ::getpid());
+    const_cast<char**>(app.envp.data())[app.listenPidIndex] = entry;
+}
+
 } // namespace
+
+void closeInheritedFdsOnExec()
+{
+    closeFromOnExec(3);
+}
 
 void execApp(const PreparedPod& pod, const PreparedApp& app, int socketFd,
              const sigset_t& originalMask)
@@ -207,6 +247,7 @@ void execApp(const PreparedPod& pod, const PreparedApp& app, int socketFd,
     // A session of its own: terminal signals go to berth, which forwards them
     // once instead of the app seeing them twice.
     ::setsid();
+    passListenFds(pod, app);
     if (ChildError e = enterRoot(app)) fail(socketFd, e);
     if (ChildError e = setUpStdio(app, socketFd)) fail(socketFd, e);
     if (ChildError e = runHooks(pod, app, app.preStart, socketFd)) fail(socketFd, e);
@@ -221,6 +262,7 @@ void runPostStopHooks(const PreparedPod& pod, const PreparedApp& app, int socket
     if (pid < 0) return;
     if (pid == 0) {
         ::sigprocmask(SIG_SETMASK, &originalMask, nullptr);
+        closeInheritedFdsOnExec();
         if (ChildError e = enterRoot(app)) fail(socketFd, e);
         int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0) ::dup2(null, 0);

@@ -19,4 +19,10 @@ namespace berth
 void runPostStopHooks(const PreparedPod& pod, const PreparedApp& app, int socketFd,
                       const sigset_t& originalMask);
 
+// systemd's fds (PreparedPod::listenFds) are for the service app alone:
+// anything else the pod executes (another app, a post-stop handler,
+// fuse-overlayfs) closes them, and every other inherited fd above 2, on
+// execve. Async-signal-safe.
+void closeInheritedFdsOnExec();
+
 } // namespace berth

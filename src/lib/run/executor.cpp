@@ -4,16 +4,22 @@
 #include "pty.hpp"
 
 #include <berth/appc/pod_metadata_service.hpp>
+#include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
 #include <berth/run/executor.hpp>
 #include <berth/stage/user_namespace.hpp>
 #include <cerrno>
 #include <csignal>
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace berth
@@ -68,6 +74,114 @@ private:
     sigset_t original_{};
     bool blocked_ = false;
     UniqueFd fd_;
+};
+
+// systemd's notify socket, relayed. The apps send to a socket of berth's
+// own, mounted into the pod; berth forwards each message from its own pid,
+// the unit's main pid, so that NotifyAccess=main (the default) accepts it
+// and an abstract or out-of-namespace NOTIFY_SOCKET works from any pod.
+class NotifyRelay
+{
+public:
+    // Binds podDir/notify.sock and prepares to send to `target`.
+    Result<void> start(const std::string& podDir, const std::string& target)
+    {
+        if (!makeAddress(target, target_, targetLength_))
+            return Error("NOTIFY_SOCKET '" + target + "' is too long for a socket address");
+        BERTH_TRY(UniqueFd dir, openDirectory(podDir));
+        // Through the directory's fd: a pod directory may be longer than a
+        // socket address can hold.
+        char path[64];
+        std::snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dir.get(), kNotifySocketFile);
+        sockaddr_un own;
+        socklen_t ownLength = 0;
+        if (!makeAddress(path, own, ownLength))
+            return Error("the notify relay's socket path is too long");
+        int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) return Error::fromErrno("create the notify relay socket");
+        listen_ = UniqueFd(fd);
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&own), ownLength) < 0)
+            return Error::fromErrno("bind the notify relay socket in '" + podDir + "'");
+        // Any uid of the pod may notify, as any process of a unit may with
+        // NotifyAccess=all; the pod directory keeps others out.
+        if (::fchmodat(dir.get(), kNotifySocketFile, 0777, 0) < 0)
+            return Error::fromErrno("chmod the notify relay socket");
+        fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return Error::fromErrno("create a socket to send to NOTIFY_SOCKET");
+        send_ = UniqueFd(fd);
+        return ok();
+    }
+    int fd() const { return listen_.get(); }
+
+    // Forwards every queued message.
+    void relay()
+    {
+        for (int i = 0; i < 64; ++i) {
+            char buffer[4096];
+            char control[CMSG_SPACE(sizeof(int) * 16)];
+            iovec iov{buffer, sizeof buffer};
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            ssize_t n = ::recvmsg(listen_.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+            if (n < 0) return;
+            // fds sent along (FDSTORE=1) are not passed on: closed here.
+            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                    for (size_t k = 0; k < count; ++k) {
+                        int fd;
+                        std::memcpy(&fd, CMSG_DATA(c) + k * sizeof fd, sizeof fd);
+                        ::close(fd);
+                    }
+                }
+            std::string message = withoutMainPid(std::string_view(buffer, static_cast<size_t>(n)));
+            if (message.empty()) continue;
+            if (::sendto(send_.get(), message.data(), message.size(), MSG_NOSIGNAL,
+                         reinterpret_cast<const sockaddr*>(&target_), targetLength_) < 0)
+                logWarning("relay a notification to NOTIFY_SOCKET: {}", std::strerror(errno));
+        }
+    }
+
+private:
+    static bool makeAddress(const std::string& text, sockaddr_un& address, socklen_t& length)
+    {
+        address = {};
+        address.sun_family = AF_UNIX;
+        if (text.empty() || text.size() >= sizeof address.sun_path) return false;
+        std::memcpy(address.sun_path, text.data(), text.size());
+        // "@name": an abstract socket, whose name starts with a NUL and has
+        // no terminating one.
+        if (text[0] == '@') address.sun_path[0] = '\0';
+        length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + text.size() +
+                                        (text[0] == '@' ? 0 : 1));
+        return true;
+    }
+    // MAINPID= from an app names a pid of the pod's namespace, meaningless
+    // to systemd: berth is the main pid and stays it.
+    static std::string withoutMainPid(std::string_view message)
+    {
+        std::string out;
+        size_t start = 0;
+        while (start < message.size()) {
+            size_t end = message.find('\n', start);
+            if (end == std::string_view::npos) end = message.size();
+            std::string_view line = message.substr(start, end - start);
+            if (!line.starts_with("MAINPID=") && !line.empty()) {
+                if (!out.empty()) out += '\n';
+                out += line;
+            }
+            start = end + 1;
+        }
+        return out;
+    }
+
+    UniqueFd listen_;
+    UniqueFd send_;
+    sockaddr_un target_{};
+    socklen_t targetLength_ = 0;
 };
 
 std::string describe(const ChildMessage& message)
@@ -148,8 +262,15 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
 {
     // Everything the pod's processes need is laid out now: after clone they
     // only read it.
+    // The relay's socket must exist before preparePod looks at what each
+    // mount binds.
+    NotifyRelay notify;
+    if (!plan.notifySocket.empty()) BERTH_CHECK(notify.start(plan.podDir, plan.notifySocket));
     PreparedPod prepared;
     BERTH_CHECK(preparePod(plan, prepared));
+    // The pod's HMAC key lives in its directory while it runs (and goes
+    // with it), before any app can ask for a signature.
+    if (callbacks.metadata) BERTH_CHECK(callbacks.metadata->saveKey(plan.podDir));
 
     sigset_t forwarded = forwardedSignals();
     SignalGuard signals;
@@ -178,11 +299,12 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
     bool socketOpen = true;
     bool outputOpen = true;
     while (true) {
-        pollfd fds[6];
+        pollfd fds[7];
         nfds_t n = 0;
         fds[n++] = {init.pidFd(), POLLIN, 0};
         fds[n++] = {signals.fd(), POLLIN, 0};
-        int socketIndex = -1, masterIndex = -1, stdinIndex = -1, metadataIndex = -1;
+        int socketIndex = -1, masterIndex = -1, stdinIndex = -1, metadataIndex = -1,
+            notifyIndex = -1;
         if (socketOpen) {
             socketIndex = static_cast<int>(n);
             fds[n++] = {oursFd, POLLIN, 0};
@@ -199,6 +321,10 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
             metadataIndex = static_cast<int>(n);
             fds[n++] = {callbacks.metadata->pollFd(), POLLIN, 0};
         }
+        if (notify.fd() >= 0) {
+            notifyIndex = static_cast<int>(n);
+            fds[n++] = {notify.fd(), POLLIN, 0};
+        }
         if (::poll(fds, n, -1) < 0) {
             if (errno == EINTR) continue;
             return Error::fromErrno("poll");
@@ -208,6 +334,7 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
         if (metadataIndex >= 0 && fds[metadataIndex].revents)
             if (auto served = callbacks.metadata->dispatch(); !served)
                 logWarning("metadata service: {}", served.error().message());
+        if (notifyIndex >= 0 && fds[notifyIndex].revents) notify.relay();
         if (masterIndex >= 0 && fds[masterIndex].revents) outputOpen = pty.pumpOutput();
         if (stdinIndex >= 0 && fds[stdinIndex].revents) pty.pumpInput();
         if (fds[1].revents) {
@@ -226,6 +353,7 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
             // The pod is gone: whatever it said last is still queued.
             while (socketOpen && handleMessage(oursFd, pty, callbacks.metadata)) {
             }
+            if (notify.fd() >= 0) notify.relay();
             if (pty.attached()) pty.drain();
             return init.wait();
         }

@@ -1,10 +1,14 @@
 #include "mount_ops.hpp"
 
+#include "app_process.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -171,13 +175,59 @@ ChildError bindMount(int rootFd, const PreparedMount& m, const char* source, boo
 namespace
 {
 
+// The line of fuse-overlayfs's stderr that says why it failed: the first
+// one that is not libfuse's chatter about options it ignores.
+const char* fuseDiagnostic(int outputFd)
+{
+    static char text[512];
+    ssize_t n = outputFd < 0 ? -1 : ::pread(outputFd, text, sizeof text - 1, 0);
+    if (n <= 0) return nullptr;
+    text[n] = '\0';
+    char* line = text;
+    while (*line) {
+        char* end = line;
+        while (*end && *end != '\n')
+            ++end;
+        bool last = *end == '\0';
+        *end = '\0';
+        static constexpr char kChatter[] = "unknown argument ignored";
+        if (end > line && std::strncmp(line, kChatter, sizeof kChatter - 1) != 0) return line;
+        if (last) break;
+        line = end + 1;
+    }
+    return nullptr;
+}
+
 ChildError mountFuseOverlay(const PreparedPod& pod, const PreparedApp& app)
 {
-    // fuse-overlayfs runs as container root in the pod's namespaces; it
-    // daemonizes once the mount is up, and dies with the pod's pid namespace.
+    // Said plainly here rather than as fuse-overlayfs's own words.
+    if (::access("/dev/fuse", R_OK | W_OK) < 0)
+        return childFailure("fuse-overlayfs needs read and write access to", "/dev/fuse");
+    // fuse-overlayfs opens the layers by path as it goes, and pivot_root
+    // moves the root of every process of the mount namespace, so the
+    // daemon would lose the host's paths (and show an empty root) once the
+    // pod pivots. It gets a mount namespace of its own instead, where those
+    // paths stay; its mount reaches ours through the pod root, shared just
+    // for this (one user namespace: the copy stays a peer, not a slave).
+    if (::mount(nullptr, pod.podRoot.c_str(), nullptr, MS_SHARED, nullptr) < 0)
+        return childFailure("share the pod root for fuse-overlayfs", pod.podRoot.c_str());
+    // Its stderr is kept, and shown only if it fails: libfuse prints
+    // chatter even when all is well.
+    int output = static_cast<int>(::syscall(SYS_memfd_create, "fuse-overlayfs", MFD_CLOEXEC));
+    // It runs as container root in the pod's user namespace: the layer
+    // trees were rendered through the same id map, so the ids it reads are
+    // already the container's and it needs no uidmapping/gidmapping of its
+    // own. It daemonizes once the mount is up and dies with the pod's pid
+    // namespace.
     pid_t pid = ::fork();
-    if (pid < 0) return childFailure("start fuse-overlayfs for", app.mountPoint.c_str());
+    if (pid < 0) {
+        if (output >= 0) ::close(output);
+        return childFailure("start fuse-overlayfs for", app.mountPoint.c_str());
+    }
     if (pid == 0) {
+        if (::unshare(CLONE_NEWNS) < 0) ::_exit(126);
+        if (output >= 0) ::dup2(output, STDERR_FILENO);
+        closeInheritedFdsOnExec();
         char* noEnv[] = {nullptr};
         ::execve(pod.fuseOverlayfs.c_str(), app.fuseArgv.data(), noEnv);
         ::_exit(127);
@@ -185,10 +235,19 @@ ChildError mountFuseOverlay(const PreparedPod& pod, const PreparedApp& app)
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    // Private again: nothing the pod mounts later may reach the daemon.
+    if (::mount(nullptr, pod.podRoot.c_str(), nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
+        if (output >= 0) ::close(output);
+        return childFailure("make the pod root private", pod.podRoot.c_str());
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        const char* why = fuseDiagnostic(output);
+        if (output >= 0) ::close(output);
+        if (why) return ChildError{"fuse-overlayfs failed to mount the root filesystem", why, 0};
         errno = EIO;
         return childFailure("fuse-overlayfs failed to mount", app.mountPoint.c_str());
     }
+    if (output >= 0) ::close(output);
     return {};
 }
 

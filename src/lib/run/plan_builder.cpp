@@ -4,9 +4,11 @@
 #include <berth/run/plan_builder.hpp>
 #include <berth/run/user_resolution.hpp>
 #include <berth/run/volumes.hpp>
+#include <cstdint>
 #include <sched.h>
 #include <set>
 #include <sys/mount.h>
+#include <unistd.h>
 
 namespace berth
 {
@@ -89,7 +91,74 @@ Result<std::vector<MountOp>> userVolumes(const RunOptions& options, const Resolv
     return mounts;
 }
 
+// Sets K=V in a final "K=V" list, replacing an earlier K.
+void setEnvEntry(std::vector<std::string>& env, const std::string& key, const std::string& value)
+{
+    std::string entry = key + "=" + value;
+    for (auto& e : env)
+        if (e.compare(0, key.size() + 1, key + "=") == 0) {
+            e = std::move(entry);
+            return;
+        }
+    env.push_back(std::move(entry));
+}
+
+// A decimal number with nothing else around it, or -1.
+int64_t strictNumber(const std::string& text, int64_t max)
+{
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+        return -1;
+    int64_t n = std::stoll(text);
+    return n > max ? -1 : n;
+}
+
 } // namespace
+
+Result<void> planSystemdPassing(PodPlan& pod, const PlanContext& context)
+{
+    if (!context.lookup || pod.apps.empty()) return ok();
+    // sd_listen_fds(3): the fds are berth's only when LISTEN_PID names it;
+    // otherwise they were meant for a parent and are none of our business.
+    auto listenPid = context.lookup("LISTEN_PID");
+    auto listenFds = context.lookup("LISTEN_FDS");
+    int64_t self = context.pid ? context.pid : static_cast<int64_t>(::getpid());
+    if (listenPid && listenFds && strictNumber(*listenPid, INT32_MAX) == self) {
+        // Bounded so that a stray value cannot make the pod walk a huge table.
+        int64_t n = strictNumber(*listenFds, 4096);
+        if (n < 0)
+            return Error("LISTEN_FDS='" + *listenFds +
+                         "' is not a number of file descriptors (at most 4096)");
+        if (n > 0) {
+            pod.listenFds = static_cast<int>(n);
+            // The first app is the service: it gets the fds, as it gets stdin.
+            AppPlan& app = pod.apps[0];
+            setEnvEntry(app.env, "LISTEN_FDS", std::to_string(n));
+            // Filled in with the app's own pid when it starts.
+            setEnvEntry(app.env, "LISTEN_PID", "");
+            if (auto names = context.lookup("LISTEN_FDNAMES"))
+                setEnvEntry(app.env, "LISTEN_FDNAMES", *names);
+        }
+    }
+
+    auto notify = context.lookup("NOTIFY_SOCKET");
+    if (notify && !notify->empty()) {
+        // sockaddr_un holds 107 bytes and a NUL; "@name" is an abstract name.
+        if (((*notify)[0] != '/' && (*notify)[0] != '@') || notify->size() > 107)
+            return Error("NOTIFY_SOCKET='" + *notify +
+                         "' is neither a socket path nor an abstract name (@NAME) of at most "
+                         "107 bytes");
+        pod.notifySocket = *notify;
+        for (AppPlan& app : pod.apps) {
+            setEnvEntry(app.env, "NOTIFY_SOCKET", kNotifySocketInPod);
+            MountOp relay =
+                op(MountOp::Kind::Bind, kNotifySocketInPod, pod.podDir + "/" + kNotifySocketFile);
+            relay.directory = false;
+            app.mounts.push_back(std::move(relay));
+        }
+    }
+    return ok();
+}
 
 std::vector<MountOp> baseMounts(const PodPlan& pod, const std::string& podDir)
 {
@@ -293,6 +362,7 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
                 app.mounts.push_back(std::move(m));
         pod.apps.push_back(std::move(app));
     }
+    BERTH_CHECK(planSystemdPassing(pod, context));
     return pod;
 }
 

@@ -1,6 +1,7 @@
 #include "prepared_pod.hpp"
 
 #include <berth/run/capabilities.hpp>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +98,12 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
     for (const auto& app : plan.apps)
         dirs.insert(dirs.end(), app.rootfs.lowerDirs.begin(), app.rootfs.lowerDirs.end());
     out.mountCwd = commonPrefix(dirs);
+    out.listenFds = plan.listenFds;
+    for (int fd = 3; fd < 3 + plan.listenFds; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0)
+            return Error("LISTEN_FDS=" + std::to_string(plan.listenFds) +
+                         " names berth's pid, but fd " + std::to_string(fd) +
+                         " is not open (is berth started by systemd socket activation?)");
 
     out.apps.resize(plan.apps.size());
     for (size_t i = 0; i < plan.apps.size(); ++i) {
@@ -136,6 +143,9 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
             if (e.starts_with("PATH=")) path = e.substr(5);
         }
         p.envp.push_back(nullptr);
+        if (plan.listenFds > 0 && i == 0)
+            for (size_t e = 0; e < app.env.size(); ++e)
+                if (app.env[e].starts_with("LISTEN_PID=")) p.listenPidIndex = static_cast<int>(e);
         p.main = execTarget(app.argv, path);
         for (const auto& hook : app.preStart)
             if (!hook.argv.empty()) p.preStart.push_back(execTarget(hook.argv, path));

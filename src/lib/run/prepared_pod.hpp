@@ -41,6 +41,9 @@ struct PreparedApp {
     std::vector<ExecTarget> preStart; // appc event handlers
     std::vector<ExecTarget> postStop;
     std::vector<char*> envp;
+    // Index in envp of "LISTEN_PID=", which the app fills in with its own
+    // pid (known only after fork); -1: this app gets no systemd fds.
+    int listenPidIndex = -1;
     std::vector<gid_t> groups;
 };
 
@@ -56,6 +59,8 @@ struct PreparedPod {
     // namespace ("" when not installed); forced by RootfsPlan::FuseOverlay.
     std::string fuseOverlayfs;
     std::vector<PreparedApp> apps;
+    // systemd's fds 3..3+listenFds-1, open in stage0 and so in the pod.
+    int listenFds = 0;
 };
 
 // Builds the prepared form of a plan (allocates; runs in stage0).

@@ -180,7 +180,10 @@ Result<AppcPod> podFromManifestFile(Store& store, RunOptions& options)
     BERTH_TRY(AppcPod pod,
               podFromManifest(
                   std::move(manifest),
-                  [&](const AciRuntimeImage& image) { return resolvePodImage(store, image); },
+                  [&](const AciRuntimeImage& image) {
+                      return resolvePodImage(store, image,
+                                             PodImageTrust{options.allowUnsigned, std::nullopt});
+                  },
                   std::move(volumes))
                   .context("--pod-manifest '" + options.podManifest + "'"));
     for (size_t i = 0; i < pod.manifest.apps.size(); ++i) {

@@ -94,3 +94,37 @@ TEST_CASE("OCI images are refused for appc pods")
     REQUIRE_FALSE(loaded);
     CHECK(loaded.error().message().find("OCI") != std::string::npos);
 }
+
+TEST_CASE("a pod image verified by a key no longer trusted is refused unless insecure")
+{
+    TestStore t;
+    ImageRecord signedImage = t.add(manifest("1.0", "amd64"), 'd', "1.0", 100);
+    signedImage.verifiedBy = "0123456789ABCDEF0123456789ABCDEF01234567";
+    REQUIRE(t.store->index().putImage(signedImage));
+    // Key stores with no keys at all: nothing vouches for the image now.
+    PodImageTrust trust;
+    trust.keyrings = KeyringPaths{t.root + "/vendor", t.root + "/system", t.root + "/user"};
+
+    AciRuntimeImage byId;
+    byId.id = signedImage.id;
+    auto refused = resolvePodImage(*t.store, byId, trust);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("no longer trusted") != std::string::npos);
+    CHECK(refused.error().message().find(signedImage.verifiedBy) != std::string::npos);
+    AciRuntimeImage byName;
+    byName.name = "example.com/web";
+    CHECK_FALSE(resolvePodImage(*t.store, byName, trust));
+
+    trust.allowUnsigned = true; // --insecure-options=image
+    auto allowed = resolvePodImage(*t.store, byId, trust);
+    REQUIRE(allowed);
+    CHECK(allowed->record.id == signedImage.id);
+
+    // An image stored unsigned on the user's say-so runs as `berth run` does.
+    ImageRecord insecure = t.add(manifest("2.0", "amd64"), 'e', "2.0", 200);
+    insecure.verifiedBy = "insecure";
+    REQUIRE(t.store->index().putImage(insecure));
+    AciRuntimeImage insecureId;
+    insecureId.id = insecure.id;
+    CHECK(resolvePodImage(*t.store, insecureId, PodImageTrust{false, trust.keyrings}));
+}

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <berth/run/plan_builder.hpp>
 #include <doctest/doctest.h>
+#include <map>
 #include <sched.h>
 
 using namespace berth;
@@ -250,4 +251,91 @@ TEST_CASE("hostname defaults to the UUID's first 12 hex digits; net namespace un
     RunOptions host = options();
     host.network = NetworkMode::Host;
     CHECK((podCloneFlags(*buildPodPlan(host, {image()}, context())) & CLONE_NEWNET) == 0);
+}
+
+namespace
+{
+
+PlanContext systemdContext(std::map<std::string, std::string> env, int64_t pid = 4242)
+{
+    PlanContext c = context();
+    c.pid = pid;
+    c.lookup = [env = std::move(env)](const std::string& key) -> std::optional<std::string> {
+        auto it = env.find(key);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    };
+    return c;
+}
+
+RunOptions twoApps()
+{
+    RunOptions o = options();
+    AppOptions second;
+    second.image = "busybox";
+    o.apps.push_back(second);
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("LISTEN_FDS for berth's pid go to the first app, LISTEN_PID left to fill in")
+{
+    auto plan = buildPodPlan(
+        twoApps(), {image(), image()},
+        systemdContext(
+            {{"LISTEN_FDS", "2"}, {"LISTEN_PID", "4242"}, {"LISTEN_FDNAMES", "http:admin"}}));
+    REQUIRE(plan);
+    CHECK(plan->listenFds == 2);
+    CHECK(envValue(plan->apps[0], "LISTEN_FDS") == "2");
+    CHECK(envValue(plan->apps[0], "LISTEN_FDNAMES") == "http:admin");
+    // The app's own pid is known only once it is forked.
+    CHECK(envValue(plan->apps[0], "LISTEN_PID") == "");
+    CHECK(envValue(plan->apps[1], "LISTEN_FDS") == "<unset>");
+    CHECK(envValue(plan->apps[1], "LISTEN_PID") == "<unset>");
+    CHECK(plan->notifySocket.empty());
+    CHECK_FALSE(hasMount(plan->apps[0], kNotifySocketInPod));
+}
+
+TEST_CASE("LISTEN_FDS meant for another pid is not ours to pass on")
+{
+    auto plan = buildPodPlan(options(), {image()},
+                             systemdContext({{"LISTEN_FDS", "1"}, {"LISTEN_PID", "1"}}));
+    REQUIRE(plan);
+    CHECK(plan->listenFds == 0);
+    CHECK(envValue(plan->apps[0], "LISTEN_FDS") == "<unset>");
+    plan = buildPodPlan(options(), {image()}, systemdContext({{"LISTEN_FDS", "1"}}));
+    REQUIRE(plan);
+    CHECK(plan->listenFds == 0);
+
+    auto bad = buildPodPlan(options(), {image()},
+                            systemdContext({{"LISTEN_FDS", "lots"}, {"LISTEN_PID", "4242"}}));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message().find("LISTEN_FDS='lots'") != std::string::npos);
+}
+
+TEST_CASE("NOTIFY_SOCKET: every app gets the relay socket mounted and named")
+{
+    auto plan = buildPodPlan(twoApps(), {image(), image()},
+                             systemdContext({{"NOTIFY_SOCKET", "/run/systemd/notify"}}));
+    REQUIRE(plan);
+    CHECK(plan->notifySocket == "/run/systemd/notify");
+    for (const AppPlan& app : plan->apps) {
+        CHECK(envValue(app, "NOTIFY_SOCKET") == "/run/notify/notify.sock");
+        auto relay = std::find_if(app.mounts.begin(), app.mounts.end(), [](const MountOp& m) {
+            return m.destination == "/run/notify/notify.sock";
+        });
+        REQUIRE(relay != app.mounts.end());
+        CHECK(relay->kind == MountOp::Kind::Bind);
+        CHECK(relay->source == context().podDir + "/notify.sock");
+        CHECK_FALSE(relay->directory);
+    }
+    plan = buildPodPlan(options(), {image()}, systemdContext({{"NOTIFY_SOCKET", "@abstract"}}));
+    REQUIRE(plan);
+    CHECK(plan->notifySocket == "@abstract");
+
+    auto bad =
+        buildPodPlan(options(), {image()}, systemdContext({{"NOTIFY_SOCKET", "relative/path"}}));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message().find("NOTIFY_SOCKET") != std::string::npos);
 }
