@@ -19,14 +19,15 @@ struct FetchOptions {
     std::vector<std::string> images;
     std::string platform; // OS/ARCH[/VARIANT]
     std::string pull = "update";
+    long timeout = 30; // seconds without a byte before a transfer is abandoned
 };
 
 // Registries, https:// ACIs and appc discovery go to the fetch library.
 int fetchRemote(Context& context, Store& store, const ImageReference& reference,
-                const ImportOptions& import, const std::string& pull)
+                const ImportOptions& import, const FetchOptions& options)
 {
     berth::FetchOptions remote;
-    auto policy = parsePullPolicy(pull);
+    auto policy = parsePullPolicy(options.pull);
     if (!policy) return fail(policy.error());
     remote.pull = *policy;
     remote.allowUnsigned = context.insecure.image;
@@ -34,6 +35,8 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
     remote.allowHttp = context.insecure.http;
     remote.insecurePubkey = context.insecure.pubkey;
     remote.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
+    remote.connectTimeoutSeconds = options.timeout;
+    remote.lowSpeedSeconds = options.timeout;
     remote.os = import.os;
     remote.architecture = import.architecture;
     auto record = fetchRemoteImage(store, reference, remote);
@@ -60,7 +63,7 @@ int fetch(Context& context, const FetchOptions& options)
         auto store = context.store();
         if (!store) return fail(store.error());
         if (isRemoteReference(*reference)) {
-            if (int status = fetchRemote(context, **store, *reference, import, options.pull))
+            if (int status = fetchRemote(context, **store, *reference, import, options))
                 return status;
             continue;
         }
@@ -94,6 +97,11 @@ void addFetchCommand(CLI::App& app, Context& context, Action& action)
     cmd->add_option("--pull", options->pull,
                     "When to use the network: never, new (only what is missing), update")
         ->capture_default_str();
+    cmd->add_option("--timeout", options->timeout,
+                    "Seconds a connection or transfer may go without a byte before it is "
+                    "abandoned (and retried)")
+        ->capture_default_str()
+        ->check(CLI::Range(1L, 3600L));
     cmd->add_option("--platform", options->platform,
                     "Platform to choose from an image index (default: the host's)");
     cmd->callback([&action, &context, options] {
