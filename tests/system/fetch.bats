@@ -471,3 +471,22 @@ kill_mid_blob() {
     run_berth -125 "$INSECURE" fetch --timeout=5 "docker://no-such-registry.invalid/test/busybox"
     assert_one_line_error "no-such-registry.invalid.*test/busybox.*cannot resolve host"
 }
+
+@test "403 and an unsupported manifest media type: one line with registry, reference, status and remedy" {
+    local www=$BATS_TEST_TMPDIR/www reg
+    mkdir -p "$www/v2/test/denied/manifests" "$www/v2/test/odd/manifests"
+    # A registry's own words for both, served over TLS by a test server.
+    echo '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}' \
+        >"$www/v2/test/denied/manifests/latest"
+    echo 403 >"$www/v2/test/denied/manifests/latest.status"
+    echo '{"schemaVersion":2}' >"$www/v2/test/odd/manifests/latest"
+    echo application/vnd.example.thing+json >"$www/v2/test/odd/manifests/latest.content-type"
+    start_https_server fake-registry "$www"
+    reg=127.0.0.1:$HTTPS_PORT
+    trust_test_ca "$reg"
+    run_berth -125 "$INSECURE" fetch "docker://$reg/test/denied"
+    assert_one_line_error "registry $reg: $reg/test/denied:latest: HTTP 403 DENIED.*no pull access to test/denied"
+    run_berth -125 "$INSECURE" fetch "docker://$reg/test/odd"
+    assert_one_line_error "registry $reg: $reg/test/odd:latest: HTTP 200 with unsupported manifest media type 'application/vnd.example.thing\+json'.*push the image"
+    assert_no_staging_left
+}
