@@ -265,7 +265,7 @@ kill_mid_blob() {
     printf 'CORRUPT' | dd of="$data" bs=1 seek=4096 conv=notrunc status=none
     # --quiet: the progress lines before the failure are not what is tested.
     run_berth -125 --quiet --insecure-options=image,http fetch "docker://$reg/test/busybox"
-    assert_one_line_error "$reg.*test/busybox.*digest mismatch"
+    assert_one_line_error "$reg.*test/busybox.*digest mismatch.*HTTP 200.*try again"
     [[ ! -e $STORE/blobs/${layer/://} ]] || fail "corrupted blob stored"
     assert_no_staging_left
     assert_store_sane

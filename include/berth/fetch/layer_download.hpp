@@ -45,6 +45,7 @@ public:
     Result<void> finish() override;
     int64_t resumeFrom() const override { return resumeFrom_; }
     bool discardResumed() override;
+    void responseHeader(const std::string& name, const std::string& value) override;
 
     // Set once finished or skipped.
     const std::optional<LayerRecord>& record() const { return record_; }
@@ -69,6 +70,7 @@ private:
     int64_t resumeFrom_ = 0;
     bool resumedFailed_ = false; // the resumed bytes failed the digest
     bool restarted_ = false;     // and were discarded once already
+    std::string status_;         // "HTTP 200" of the last answer, for errors
     Hasher diffHasher_{DigestAlgorithm::Sha256};
     std::unique_ptr<Decompressor> decompressor_;
     std::string head_; // the first bytes, until there are enough to tell the compression

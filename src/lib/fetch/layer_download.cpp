@@ -150,7 +150,10 @@ Result<void> LayerDownload::finish()
         } else {
             partial_->discard();
         }
-        return std::move(verified).error().addContext(label_);
+        std::string served = status_.empty() ? "" : " (served with " + status_ + ")";
+        return Error(label_ + ": " + verified.error().message() + served +
+                     "; refusing it: the registry or something between us altered the blob, "
+                     "try again or tell the registry's operator");
     }
     if (plainError_) {
         partial_->discard();
@@ -160,13 +163,24 @@ Result<void> LayerDownload::finish()
     if (expectedDiffId_ && !(*expectedDiffId_ == diffId)) {
         partial_->discard();
         return Error(label_ + ": diff_id mismatch: the config states " + expectedDiffId_->str() +
-                     ", the uncompressed layer hashes to " + diffId.str());
+                     ", the uncompressed layer hashes to " + diffId.str() +
+                     "; the image is inconsistent, rebuild and push it again");
     }
     BERTH_CHECK(partial_->publish().context(label_));
     partial_.reset();
     record_ = LayerRecord{digest_, diffId, mediaType_, size_};
     lock_.release();
     return ok();
+}
+
+void LayerDownload::responseHeader(const std::string& name, const std::string& value)
+{
+    if (name != ":status") return;
+    // "HTTP/1.1 200 OK" → "HTTP 200"
+    auto space = value.find(' ');
+    if (space == std::string::npos) return;
+    std::string code = value.substr(space + 1, 3);
+    status_ = "HTTP " + code;
 }
 
 bool LayerDownload::discardResumed()

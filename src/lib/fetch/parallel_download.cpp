@@ -219,9 +219,9 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         t.release(multi);
         auto finished = t.download->finish();
         if (!finished && t.download->discardResumed()) {
-            logInfo("{}: the bytes an earlier fetch left do not verify ({}); downloading it "
-                    "again",
-                    t.download->label(), finished.error().message());
+            logInfo("{}: the bytes an earlier fetch left do not verify; downloading it again",
+                    t.download->label());
+            logDebug("{}", finished.error().message());
             t.received = 0;
             progress.update(t.key, 0);
             return startTransfer(t);
