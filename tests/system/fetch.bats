@@ -378,6 +378,7 @@ kill_mid_blob() {
     mkdir -p "$bin"
     export HELPER_LOG=$BATS_TEST_TMPDIR/helper.log
     # Real helper programs, speaking the protocol Docker's helpers speak.
+    # shellcheck disable=SC2016 # the helper's own variables, expanded when it runs
     printf '%s\n' '#!/bin/sh' \
         '[ "$1" = get ] || { echo "unexpected action $1" >&2; exit 2; }' \
         'read -r server' \
