@@ -56,8 +56,19 @@ Result<PartialBlob> PartialBlob::open(int storeFd, const Digest& expected, int64
 {
     std::string name = nameFor(expected);
     // No O_EXCL: an existing partial is what we came for. O_NOFOLLOW: tmp/
-    // is ours, but a link there must not redirect our writes.
-    BERTH_TRY(UniqueFd fd, openAt(storeFd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    // is ours, but a link there must not redirect our writes. Group
+    // writable: in a shared system store (group berth) another member may
+    // be the one who resumes it.
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+    auto opened = openAt(storeFd, name, flags, 0660);
+    if (!opened && (opened.error().errnum() == EACCES || opened.error().errnum() == EPERM)) {
+        // Left by another user who could not share it: start afresh, under
+        // the usual name when we may remove theirs, else under our own.
+        logDebug("'{}' is not ours to resume: {}", name, opened.error().message());
+        if (::unlinkat(storeFd, name.c_str(), 0) < 0) name += "-" + randomHex(4);
+        opened = openAt(storeFd, name, flags | O_EXCL, 0660);
+    }
+    BERTH_TRY(UniqueFd fd, std::move(opened));
     struct stat st {
     };
     if (::fstat(fd.get(), &st) < 0) return Error::fromErrno("stat '" + name + "'");

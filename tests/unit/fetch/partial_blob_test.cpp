@@ -108,3 +108,20 @@ TEST_CASE("a partial whose bytes fail the digest is restarted; an empty one is n
     REQUIRE(tooLong);
     CHECK(tooLong->size() == 0);
 }
+
+TEST_CASE("a partial this user may not write is replaced, not an error")
+{
+    if (::geteuid() == 0) return; // root may write anything: nothing to test
+    StoreDir store;
+    std::string blob = "bytes";
+    Digest digest = Hasher::hash(DigestAlgorithm::Sha256, blob);
+    // As if another member of a shared store had left it without sharing.
+    REQUIRE(writeFileAtomic(store.partial(digest), "byt", 0400));
+    auto partial = PartialBlob::open(store.fd.get(), digest, 5);
+    REQUIRE(partial);
+    CHECK(partial->size() == 0);
+    REQUIRE(partial->write(blob));
+    REQUIRE(partial->verify());
+    REQUIRE(partial->publish());
+    CHECK(*readFile(store.path + "/blobs/" + digest.blobPath()) == blob);
+}
