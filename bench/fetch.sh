@@ -12,39 +12,92 @@
 #           (overlay storage, --runtime runc --cgroup-manager cgroupfs)
 # Target: berth at least 2x faster end to end.
 #
-# Run as an unprivileged user with subordinate ids. Building the Debian
-# image needs debootstrap, which needs root: pass DEBIAN_TAR=FILE (a tar of
-# a minbase tree, e.g. made once with
-#   sudo debootstrap --variant=minbase bookworm DIR && sudo tar -C DIR -cf FILE .)
-# or run once as root with BUILD_ONLY=1 to leave it in $CACHE.
-# LAYOUT=DIR uses an existing OCI layout of it instead (e.g. the one
-# bench/unpack.sh builds).
-# Env: RUNS (default 3), CACHE (default ~/.cache/berth-bench), KEEP=1.
+# The image is built once, as root (debootstrap needs it), from the mirror
+# apt is configured with, and cached as an OCI layout in
+# ${BENCH_CACHE:-/var/tmp/berth-bench}/debian12-minbase-oci, the same one
+# bench/unpack.sh builds and uses:
+#   sudo bench/fetch.sh            (builds the cache, then stops)
+# then time as an unprivileged user with subordinate ids:
+#   bench/fetch.sh
+# LAYOUT=DIR uses another OCI layout. Env: RUNS (default 3), MIRROR, KEEP=1.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source_root=$(dirname "$here")
 berth=$(realpath "${1:-$source_root/build/src/cli/berth}")
 runs=${RUNS:-3}
-cache=${CACHE:-$HOME/.cache/berth-bench}
-mkdir -p "$cache"
-debian_tar=${DEBIAN_TAR:-$cache/debian-minbase.tar}
+cache=${BENCH_CACHE:-/var/tmp/berth-bench}
+layout=${LAYOUT:-$cache/debian12-minbase-oci}
 
 die() {
     echo "fetch.sh: $*" >&2
     exit 2
 }
 
-if [[ -z ${LAYOUT:-} && ! -f $debian_tar ]]; then
-    [[ $(id -u) -eq 0 ]] || die "no $debian_tar; make it as root: BUILD_ONLY=1 sudo $0 (or set DEBIAN_TAR)"
+apt_mirror() {
+    if [[ -n ${MIRROR:-} ]]; then echo "$MIRROR"; return; fi
+    local m
+    m=$(sed -n 's/^URIs: *\([^ ]*debian\/*\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+    [[ -n $m ]] || m=$(awk '$1 == "deb" && $3 ~ /bookworm$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+    echo "${m:-http://deb.debian.org/debian}"
+}
+
+# The OCI layout: one gzip layer of a debootstrap'd minbase tree, a config
+# with its diff_id.
+build_layout() {
+    [[ $(id -u) -eq 0 ]] || die "no $layout yet; build it once as root: sudo $0"
     command -v debootstrap >/dev/null || die "debootstrap is missing (contrib/install-deps.sh bench)"
-    tree=$(mktemp -d)
-    debootstrap --variant=minbase bookworm "$tree" >/dev/null
-    tar -C "$tree" --numeric-owner -cf "$debian_tar" .
-    rm -rf "$tree"
-    chmod a+r "$debian_tar"
+    mkdir -p "$cache"
+    local rootfs=$cache/rootfs tmp=$layout.tmp diff_id layer layer_size config config_size
+    local manifest manifest_size arch
+    if [[ ! -x $rootfs/bin/sh ]]; then
+        rm -rf "$rootfs"
+        echo "fetch.sh: debootstrap --variant=minbase bookworm from $(apt_mirror)" >&2
+        debootstrap --variant=minbase bookworm "$rootfs" "$(apt_mirror)" >"$cache/debootstrap.log" 2>&1 ||
+            die "debootstrap failed, see $cache/debootstrap.log"
+        rm -rf "$rootfs/var/cache/apt/archives/"*.deb
+    fi
+    rm -rf "$tmp"
+    mkdir -p "$tmp/blobs/sha256"
+    tar --numeric-owner --xattrs --sort=name -C "$rootfs" -cf "$tmp/layer.tar" .
+    diff_id=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
+    gzip -6 -n -c "$tmp/layer.tar" >"$tmp/layer.tar.gz"
+    rm "$tmp/layer.tar"
+    layer=$(sha256sum "$tmp/layer.tar.gz" | cut -d' ' -f1)
+    layer_size=$(stat -c %s "$tmp/layer.tar.gz")
+    mv "$tmp/layer.tar.gz" "$tmp/blobs/sha256/$layer"
+    arch=$(dpkg --print-architecture)
+    jq -cn --arg d "sha256:$diff_id" --arg a "$arch" \
+        '{architecture: $a, os: "linux", config: {Cmd: ["/bin/bash"]}, rootfs: {type: "layers", diff_ids: [$d]}}' \
+        >"$tmp/config.json"
+    config=$(sha256sum "$tmp/config.json" | cut -d' ' -f1)
+    config_size=$(stat -c %s "$tmp/config.json")
+    mv "$tmp/config.json" "$tmp/blobs/sha256/$config"
+    jq -cn --arg c "sha256:$config" --argjson cs "$config_size" --arg l "sha256:$layer" \
+        --argjson ls "$layer_size" \
+        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+          layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' \
+        >"$tmp/manifest.json"
+    manifest=$(sha256sum "$tmp/manifest.json" | cut -d' ' -f1)
+    manifest_size=$(stat -c %s "$tmp/manifest.json")
+    mv "$tmp/manifest.json" "$tmp/blobs/sha256/$manifest"
+    jq -cn --arg m "sha256:$manifest" --argjson ms "$manifest_size" \
+        '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: $m, size: $ms, annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' \
+        >"$tmp/index.json"
+    echo '{"imageLayoutVersion":"1.0.0"}' >"$tmp/oci-layout"
+    chmod -R a+rX "$tmp"
+    mv "$tmp" "$layout"
+}
+
+if [[ ! -f $layout/index.json ]]; then
+    build_layout
 fi
-[[ ${BUILD_ONLY:-0} == 1 ]] && { echo "built $debian_tar"; exit 0; }
+if [[ $(id -u) -eq 0 ]]; then
+    echo "built $layout; now run $0 as an unprivileged user with subordinate ids"
+    exit 0
+fi
 
 [[ $(id -u) -ne 0 ]] || die "run the timing as an unprivileged user (rootless is what is measured)"
 for tool in docker-registry skopeo jq python3 curl gzip; do
@@ -70,39 +123,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The OCI layout: one gzip layer, a config with its diff_id.
-layout=${LAYOUT:-$cache/debian-oci}
-if [[ ! -f $layout/index.json ]]; then
-    rm -rf "$layout"
-    mkdir -p "$layout/blobs/sha256"
-    gzip -c "$debian_tar" >"$cache/layer.tar.gz"
-    diff_id=sha256:$(sha256sum "$debian_tar" | cut -d' ' -f1)
-    layer=$(sha256sum "$cache/layer.tar.gz" | cut -d' ' -f1)
-    layer_size=$(stat -c %s "$cache/layer.tar.gz")
-    mv "$cache/layer.tar.gz" "$layout/blobs/sha256/$layer"
-    arch=$(dpkg --print-architecture)
-    jq -cn --arg d "$diff_id" --arg a "$arch" \
-        '{architecture: $a, os: "linux", config: {Cmd: ["/bin/bash"]}, rootfs: {type: "layers", diff_ids: [$d]}}' \
-        >"$cache/config.json"
-    config=$(sha256sum "$cache/config.json" | cut -d' ' -f1)
-    config_size=$(stat -c %s "$cache/config.json")
-    mv "$cache/config.json" "$layout/blobs/sha256/$config"
-    jq -cn --arg c "sha256:$config" --argjson cs "$config_size" --arg l "sha256:$layer" \
-        --argjson ls "$layer_size" \
-        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-          config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
-          layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' \
-        >"$cache/manifest.json"
-    manifest=$(sha256sum "$cache/manifest.json" | cut -d' ' -f1)
-    manifest_size=$(stat -c %s "$cache/manifest.json")
-    mv "$cache/manifest.json" "$layout/blobs/sha256/$manifest"
-    jq -cn --arg m "sha256:$manifest" --argjson ms "$manifest_size" \
-        '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest: $m, size: $ms, annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' \
-        >"$layout/index.json"
-    echo '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
-fi
+# Podman with its own storage (overlay), so the user's is untouched.
+mkdir -p "$work/podman-conf/containers"
+printf '[storage]\ndriver = "overlay"\n' >"$work/podman-conf/containers/storage.conf"
+export XDG_CONFIG_HOME=$work/podman-conf
 
+echo "# $(uptime)"
+echo "# image: $layout ($(du -sh "$layout" | cut -f1) compressed)"
 servers_init "$work/servers"
 start_registry bench
 registry=127.0.0.1:$REGISTRY_PORT
@@ -122,9 +149,8 @@ for ((i = 1; i <= runs; i++)); do
     t0=$(now)
     id=$("$berth" --root "$store" --quiet --insecure-options=image,http fetch "docker://$ref")
     t1=$(now)
-    if ! "$berth" --root "$store" --insecure-options=image,http run --rm "$id" true; then
-        echo "# berth run failed (does this berth have 'run' yet?)"
-    fi
+    "$berth" --root "$store" --insecure-options=image,http run --rm "$id" true ||
+        die "berth run --rm $id true failed"
     t2=$(now)
     echo "berth  run $i: fetch $(elapsed "$t0" "$t1") s, first run $(elapsed "$t1" "$t2") s, total $(elapsed "$t0" "$t2") s"
     berth_total=$(python3 -c "print($berth_total + $t2 - $t0)")
@@ -133,8 +159,10 @@ for ((i = 1; i <= runs; i++)); do
 
     if [[ $have_podman == 1 ]]; then
         proot=$work/podman-$i
-        popts=(--root "$proot/root" --runroot "$proot/run" --storage-driver overlay
-            --runtime "$runtime" --cgroup-manager cgroupfs)
+        # Podman refuses a runroot path longer than 50 characters.
+        prun=$(mktemp -d /tmp/bpr.XXXXXX)
+        popts=(--root "$proot/root" --runroot "$prun" --storage-driver overlay
+            --runtime "$runtime" --cgroup-manager cgroupfs --events-backend file)
         t0=$(now)
         podman "${popts[@]}" pull -q --tls-verify=false "docker://$ref" >/dev/null
         t1=$(now)
@@ -146,7 +174,8 @@ for ((i = 1; i <= runs; i++)); do
         echo "podman ($runtime) run $i: pull $(elapsed "$t0" "$t1") s, first run $(elapsed "$t1" "$t2") s, total $(elapsed "$t0" "$t2") s"
         podman_total=$(python3 -c "print($podman_total + $t2 - $t0)")
         podman_pull_total=$(python3 -c "print($podman_pull_total + $t1 - $t0)")
-        podman "${popts[@]}" unshare rm -rf "$proot" 2>/dev/null || true
+        podman "${popts[@]}" unshare rm -rf "$proot" "$prun" 2>/dev/null || true
+        rm -rf "$prun" 2>/dev/null || true
     fi
 done
 
@@ -162,3 +191,4 @@ if [[ $have_podman == 1 ]]; then
 else
     echo "# podman is not installed: no ratio (contrib/install-deps.sh bench)"
 fi
+echo "# $(uptime)"

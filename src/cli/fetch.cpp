@@ -20,14 +20,15 @@ struct FetchOptions {
     std::string platform; // OS/ARCH[/VARIANT]
     std::string pull = "update";
     std::string signature; // --signature FILE
+    long timeout = 30;     // seconds without a byte before a transfer is abandoned
 };
 
 // Registries, https:// ACIs and appc discovery go to the fetch library.
 int fetchRemote(Context& context, Store& store, const ImageReference& reference,
-                const ImportOptions& import, const std::string& pull)
+                const ImportOptions& import, const FetchOptions& options)
 {
     berth::FetchOptions remote;
-    auto policy = parsePullPolicy(pull);
+    auto policy = parsePullPolicy(options.pull);
     if (!policy) return fail(policy.error());
     remote.pull = *policy;
     remote.allowUnsigned = context.insecure.image;
@@ -36,6 +37,8 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
     remote.insecurePubkey = context.insecure.pubkey;
     remote.signaturePath = import.signaturePath;
     remote.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
+    remote.connectTimeoutSeconds = options.timeout;
+    remote.lowSpeedSeconds = options.timeout;
     remote.os = import.os;
     remote.architecture = import.architecture;
     auto record = fetchRemoteImage(store, reference, remote);
@@ -65,7 +68,7 @@ int fetch(Context& context, const FetchOptions& options)
         auto store = context.store();
         if (!store) return fail(store.error());
         if (isRemoteReference(*reference)) {
-            if (int status = fetchRemote(context, **store, *reference, import, options.pull))
+            if (int status = fetchRemote(context, **store, *reference, import, options))
                 return status;
             continue;
         }
@@ -99,6 +102,11 @@ void addFetchCommand(CLI::App& app, Context& context, Action& action)
     cmd->add_option("--pull", options->pull,
                     "When to use the network: never, new (only what is missing), update")
         ->capture_default_str();
+    cmd->add_option("--timeout", options->timeout,
+                    "Seconds a connection or transfer may go without a byte before it is "
+                    "abandoned (and retried)")
+        ->capture_default_str()
+        ->check(CLI::Range(1L, 3600L));
     cmd->add_option("--platform", options->platform,
                     "Platform to choose from an image index (default: the host's)");
     cmd->add_option("--signature", options->signature,

@@ -16,6 +16,7 @@ struct RunCommand {
     std::string userns;
     bool readOnlyTmpfs = true;
     std::string entrypoint;
+    std::string pull = "new"; // --pull: run fetches only what the store lacks
 };
 
 // Options that belong to one app; every `---` segment may repeat them.
@@ -97,6 +98,7 @@ Result<void> finish(RunCommand& run, std::vector<std::string> rest, const Contex
     o.fetch.allowHttp = context.insecure.http;
     o.fetch.insecurePubkey = context.insecure.pubkey;
     o.fetch.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
+    BERTH_TRY(o.fetch.pull, parsePullPolicy(run.pull));
     if (!o.rootfs.empty())
         for (auto& app : o.apps) {
             // With --rootfs the first word is the command, not an image.
@@ -128,6 +130,9 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
     cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open for the app");
     cmd->add_flag("-t,--tty", o.tty, "Give the app a pseudo-terminal");
     cmd->add_flag("--rm", o.remove, "Remove the pod when it exits");
+    cmd->add_option("--pull", run->pull,
+                    "When to fetch a remote image: never, new (only when missing), update")
+        ->capture_default_str();
     cmd->add_option("--name", o.name, "A name for the pod");
     cmd->add_option("--hostname", o.hostname, "The pod's hostname");
     cmd->add_option("--net,--network", run->network, "none (default) or host");

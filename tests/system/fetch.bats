@@ -30,7 +30,11 @@ setup_file() {
     push "$FIXTURES/oci-layered:latest" "$PLAIN/test/layered:latest" "${to_plain[@]}"
     push "$FIXTURES/oci-gzip:latest" "$PLAIN/test/conc:latest" "${to_plain[@]}"
     push "$FIXTURES/oci-index:latest" "$PLAIN/test/multi:latest" "${to_plain[@]}" --all
-    export SERVERS_DIR SECURE PLAIN
+    # 24 MiB of random bytes in one layer: large enough to kill a fetch of
+    # it in the middle.
+    BIG=$BATS_FILE_TMPDIR/big
+    make_big_image "$BIG" 24
+    export SERVERS_DIR SECURE PLAIN BIG
 }
 
 teardown_file() {
@@ -79,9 +83,48 @@ assert_no_staging_left() {
     [[ -z $left ]] || fail "left in the store's tmp/: $left"
 }
 
-# blob_gets LOG REPO DIGEST: how many times the registry served that blob.
+# blob_gets LOG REPO DIGEST [STATUS]: how many times the registry served
+# that blob (with that status, 200 unless told).
 blob_gets() {
-    grep -c "\"GET /v2/$2/blobs/$3 HTTP/1.1\" 200" "$1" || true
+    grep -c "\"GET /v2/$2/blobs/$3 HTTP/1.1\" ${4:-200}" "$1" || true
+}
+
+# whole_gets LOG REPO DIGEST SIZE: how many times the registry sent all
+# SIZE bytes of that blob in one 200 answer.
+whole_gets() {
+    grep -c "\"GET /v2/$2/blobs/$3 HTTP/1.1\" 200 $4 " "$1" || true
+}
+
+# partial_of DIGEST: the staging file of a blob being downloaded.
+partial_of() {
+    echo "$STORE/tmp/partial-${1%%:*}-${1#*:}"
+}
+
+# kill_mid_blob REPO: push the big image as REPO to the plain registry,
+# fetch it through a proxy that goes silent after 8 MiB of the layer, wait
+# (bounded) until those bytes are in the partial file, and kill -9 berth
+# there. Sets LAYER (the layer's digest) and PROXY_PORT.
+kill_mid_blob() {
+    local repo=$1 partial pid i size=0 stall=$((8 << 20))
+    push "$BIG:latest" "$PLAIN/$repo:latest" --dest-tls-verify=false
+    LAYER=$(layer_digest "$BIG")
+    partial=$(partial_of "$LAYER")
+    start_stall_proxy "stall-${repo//\//-}" "${PLAIN#*:}" "$stall"
+    "$BERTH" --root "$STORE" --insecure-options=image,http fetch \
+        "docker://127.0.0.1:$PROXY_PORT/$repo" >"$BATS_TEST_TMPDIR/killed.out" 2>&1 &
+    pid=$!
+    # The proxy's count includes the response headers: a few hundred bytes.
+    for ((i = 0; i < 600; i++)); do
+        [[ -f $partial ]] && size=$(stat -c %s "$partial")
+        ((size >= stall - 4096)) && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "killed berth with $size bytes of $LAYER on disk: $(cat "$BATS_TEST_TMPDIR/killed.out")"
+    grep -q stalled "$SERVERS_DIR/stall-${repo//\//-}.log" || fail "the proxy never stalled"
+    ((size >= stall - 4096)) || fail "only $size bytes arrived before the kill"
 }
 
 @test "without credentials a registry that wants them gives one line naming berth login" {
@@ -222,7 +265,7 @@ blob_gets() {
     printf 'CORRUPT' | dd of="$data" bs=1 seek=4096 conv=notrunc status=none
     # --quiet: the progress lines before the failure are not what is tested.
     run_berth -125 --quiet --insecure-options=image,http fetch "docker://$reg/test/busybox"
-    assert_one_line_error "$reg.*test/busybox.*digest mismatch"
+    assert_one_line_error "$reg.*test/busybox.*digest mismatch.*HTTP 200.*try again"
     [[ ! -e $STORE/blobs/${layer/://} ]] || fail "corrupted blob stored"
     assert_no_staging_left
     assert_store_sane
@@ -283,5 +326,168 @@ blob_gets() {
     port=$(free_port)
     run_berth -125 "$INSECURE" fetch "docker://127.0.0.1:$port/test/busybox"
     assert_one_line_error "cannot connect to 127.0.0.1:$port"
+    assert_no_staging_left
+}
+
+@test "a berth killed mid-blob: the next fetch resumes the blob with Range from the bytes on disk" {
+    local log=$SERVERS_DIR/plain/log partial size kept
+    kill_mid_blob test/big
+    partial=$(partial_of "$LAYER")
+    kept=$(stat -c %s "$partial")
+    size=$(stat -c %s "$BIG/blobs/${LAYER/://}")
+    # What the crash left is no image and no blob.
+    run_berth -0 image list
+    assert_not_contains "$output" "test/big"
+    [[ ! -e $STORE/blobs/${LAYER/://} ]] || fail "a half blob under its final name"
+
+    run_berth -0 --debug --insecure-options=image,http fetch "docker://127.0.0.1:$PROXY_PORT/test/big"
+    [[ ${lines[-1]} == "$(layout_id "$BIG")" ]] || fail "ID ${lines[-1]}"
+    assert_contains "$stderr" "$kept bytes from an earlier fetch"
+    # The registry served the rest, and only the rest, once, as a 206.
+    grep -q "\"GET /v2/test/big/blobs/$LAYER HTTP/1.1\" 206 $((size - kept)) " "$log" ||
+        fail "no 206 of the last $((size - kept)) bytes in the access log: $(grep "blobs/$LAYER" "$log")"
+    [[ $(blob_gets "$log" test/big "$LAYER" 206) == 1 ]] || fail "resumed more than once"
+    # (The killed request is logged as a 200 cut short, whenever it ends.)
+    [[ $(whole_gets "$log" test/big "$LAYER" "$size") == 0 ]] || fail "the whole blob was fetched again"
+    cmp "$STORE/blobs/${LAYER/://}" "$BIG/blobs/${LAYER/://}" || fail "the stored blob differs"
+    [[ ! -e $partial ]] || fail "the partial is still there"
+    assert_no_staging_left
+    assert_store_sane
+}
+
+@test "a partial from a killed berth that fails the digest is discarded and fetched again whole" {
+    local log=$SERVERS_DIR/plain/log partial size
+    kill_mid_blob test/big-bad
+    partial=$(partial_of "$LAYER")
+    size=$(stat -c %s "$BIG/blobs/${LAYER/://}")
+    # The bytes on disk go bad (a disk error, a crash of the machine).
+    printf 'GARBAGE' | dd of="$partial" bs=1 seek=100000 conv=notrunc status=none
+    run_berth -0 --insecure-options=image,http fetch "docker://127.0.0.1:$PROXY_PORT/test/big-bad"
+    [[ ${lines[-1]} == "$(layout_id "$BIG")" ]] || fail "ID ${lines[-1]}"
+    assert_contains "$stderr" "do not verify"
+    [[ $(blob_gets "$log" test/big-bad "$LAYER" 206) == 1 ]] || fail "no resume was tried"
+    [[ $(whole_gets "$log" test/big-bad "$LAYER" "$size") == 1 ]] || fail "not fetched again whole"
+    cmp "$STORE/blobs/${LAYER/://}" "$BIG/blobs/${LAYER/://}" || fail "the stored blob differs"
+    assert_no_staging_left
+    assert_store_sane
+}
+
+@test "credHelpers and credsStore: docker-credential-NAME get is asked, with the registry on stdin" {
+    trust_test_ca "$SECURE"
+    local bin=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$bin"
+    export HELPER_LOG=$BATS_TEST_TMPDIR/helper.log
+    # Real helper programs, speaking the protocol Docker's helpers speak.
+    # shellcheck disable=SC2016 # the helper's own variables, expanded when it runs
+    printf '%s\n' '#!/bin/sh' \
+        '[ "$1" = get ] || { echo "unexpected action $1" >&2; exit 2; }' \
+        'read -r server' \
+        'echo "$server" >>"$HELPER_LOG"' \
+        'printf '"'"'{"ServerURL":"%s","Username":"alice","Secret":"s3cret"}\n'"'"' "$server"' \
+        >"$bin/docker-credential-berthtest"
+    printf '%s\n' '#!/bin/sh' 'echo "credentials not found in native keychain"' 'exit 1' \
+        >"$bin/docker-credential-empty"
+    printf '%s\n' '#!/bin/sh' 'echo "the keyring is locked" >&2' 'exit 3' \
+        >"$bin/docker-credential-broken"
+    chmod +x "$bin"/docker-credential-*
+    export PATH=$bin:$PATH
+
+    mkdir -p "$HOME/.docker"
+    jq -n --arg r "$SECURE" '{credHelpers: {($r): "berthtest"}}' >"$HOME/.docker/config.json"
+    fetch "docker://$SECURE/test/busybox"
+    [[ $(cat "$HELPER_LOG") == "$SECURE" ]] || fail "the helper was asked for: $(cat "$HELPER_LOG")"
+
+    # credsStore in auth.json: the default helper for every registry.
+    rm -rf "$HOME/.docker" "$STORE" "$HELPER_LOG"
+    mkdir -p "$XDG_RUNTIME_DIR/containers"
+    echo '{"credsStore": "berthtest"}' >"$XDG_RUNTIME_DIR/containers/auth.json"
+    fetch "docker://$SECURE/test/busybox"
+    [[ $(cat "$HELPER_LOG") == "$SECURE" ]] || fail "the store was asked for: $(cat "$HELPER_LOG")"
+
+    # A helper with nothing stored lets the search go on: to the 401.
+    rm -rf "$STORE"
+    echo '{"credsStore": "empty"}' >"$XDG_RUNTIME_DIR/containers/auth.json"
+    run_berth -125 "$INSECURE" fetch "docker://$SECURE/test/busybox"
+    assert_one_line_error "$SECURE.*401.*berth login $SECURE"
+
+    # A failing helper is one line naming it and what it said.
+    jq -n --arg r "$SECURE" '{credHelpers: {($r): "broken"}}' \
+        >"$XDG_RUNTIME_DIR/containers/auth.json"
+    run_berth -125 "$INSECURE" fetch "docker://$SECURE/test/busybox"
+    assert_one_line_error "docker-credential-broken.*$SECURE.*exit status 3: the keyring is locked"
+    jq -n --arg r "$SECURE" '{credHelpers: {($r): "absent"}}' \
+        >"$XDG_RUNTIME_DIR/containers/auth.json"
+    run_berth -125 "$INSECURE" fetch "docker://$SECURE/test/busybox"
+    assert_one_line_error "docker-credential-absent.*cannot run"
+    assert_no_staging_left
+}
+
+@test "on a terminal: a bar per layer with bytes, rate and ETA, and a total" {
+    command -v script >/dev/null || skip "script (bsdutils) is not installed"
+    local out=$BATS_TEST_TMPDIR/tty.out layer script_pid berth_pid i
+    push "$BIG:latest" "$PLAIN/test/big-tty:latest" --dest-tls-verify=false
+    layer=$(layer_digest "$BIG")
+    # Held silent mid-blob, the bar must show a rate and an ETA, not "done".
+    start_stall_proxy stall-tty "${PLAIN#*:}" $((4 << 20))
+    script -qefc "exec $BERTH --root $STORE --insecure-options=image,http fetch docker://127.0.0.1:$PROXY_PORT/test/big-tty" \
+        /dev/null >"$out" 2>&1 </dev/null &
+    script_pid=$!
+    for ((i = 0; i < 600; i++)); do
+        grep -aq "ETA" "$out" && grep -q stalled "$SERVERS_DIR/stall-tty.log" && break
+        kill -0 "$script_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    berth_pid=$(ps -o pid= --ppid "$script_pid" | tr -d ' ')
+    [[ -n $berth_pid ]] && kill -9 "$berth_pid"
+    wait "$script_pid" || true
+    echo "terminal output: $(cat -v "$out")"
+    grep -aq $'\e\[K' "$out" || fail "no terminal control sequences: not drawn as bars"
+    grep -aEq "sha256:${layer:7:12} +\[=*>? *\] +[0-9.]+ MiB / 24\.0 MiB [0-9.]+ [KMG]?i?B/s ETA [0-9]+s" "$out" ||
+        fail "no bar with bytes, rate and ETA for the layer"
+    grep -aEq "total +\[" "$out" || fail "no total bar"
+
+    # A whole fetch of a layered image: one full bar per layer, then the total.
+    script -qefc "$BERTH --root $STORE --insecure-options=image,http fetch docker://$PLAIN/test/layered" \
+        /dev/null >"$out" 2>&1 </dev/null
+    local manifest n=0 l
+    manifest=$(jq -r '.manifests[0].digest' "$FIXTURES/oci-layered/index.json")
+    for l in $(jq -r '.layers[].digest' "$FIXTURES/oci-layered/blobs/${manifest/://}"); do
+        grep -aEq "sha256:${l:7:12} +\[=+\]" "$out" || fail "no full bar for $l: $(cat -v "$out")"
+        n=$((n + 1))
+    done
+    ((n >= 2)) || fail "the layered fixture has $n layers"
+    grep -aEq "total +\[=+\]" "$out" || fail "no full total bar"
+    grep -aq "$(layout_id "$FIXTURES/oci-layered")" "$out" || fail "no image ID"
+}
+
+@test "a server that accepts and never answers: one line saying so, within --timeout and retries" {
+    start_silent_server silent
+    run_berth -125 "$INSECURE" fetch --timeout=1 "docker://127.0.0.1:$SILENT_PORT/test/busybox"
+    assert_one_line_error "registry 127.0.0.1:$SILENT_PORT: .*test/busybox.*timed out.*no HTTP answer.*--timeout"
+    grep -q accepted "$SERVERS_DIR/silent.log" || fail "berth never connected"
+    assert_no_staging_left
+}
+
+@test "a name that does not resolve: one line naming the host" {
+    run_berth -125 "$INSECURE" fetch --timeout=5 "docker://no-such-registry.invalid/test/busybox"
+    assert_one_line_error "no-such-registry.invalid.*test/busybox.*cannot resolve host"
+}
+
+@test "403 and an unsupported manifest media type: one line with registry, reference, status and remedy" {
+    local www=$BATS_TEST_TMPDIR/www reg
+    mkdir -p "$www/v2/test/denied/manifests" "$www/v2/test/odd/manifests"
+    # A registry's own words for both, served over TLS by a test server.
+    echo '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}' \
+        >"$www/v2/test/denied/manifests/latest"
+    echo 403 >"$www/v2/test/denied/manifests/latest.status"
+    echo '{"schemaVersion":2}' >"$www/v2/test/odd/manifests/latest"
+    echo application/vnd.example.thing+json >"$www/v2/test/odd/manifests/latest.content-type"
+    start_https_server fake-registry "$www"
+    reg=127.0.0.1:$HTTPS_PORT
+    trust_test_ca "$reg"
+    run_berth -125 "$INSECURE" fetch "docker://$reg/test/denied"
+    assert_one_line_error "registry $reg: $reg/test/denied:latest: HTTP 403 DENIED.*no pull access to test/denied"
+    run_berth -125 "$INSECURE" fetch "docker://$reg/test/odd"
+    assert_one_line_error "registry $reg: $reg/test/odd:latest: HTTP 200 with unsupported manifest media type 'application/vnd.example.thing\+json'.*push the image"
     assert_no_staging_left
 }

@@ -12,7 +12,10 @@ namespace berth
 struct Credential {
     std::string username;
     std::string password;
-    std::string source; // the file it came from, for messages
+    std::string source; // the file (or helper) it came from, for messages
+    // Set (and username/password empty) when the file says a credential
+    // helper holds them: "credHelpers" for this registry, else "credsStore".
+    std::string helper;
 };
 
 // The files searched for registry credentials, most specific first, as
@@ -29,12 +32,17 @@ std::string defaultAuthFile();
 // ("ns/app") in one auth.json text. Keys may be "host", "host/ns",
 // "host/ns/app" (the longest match wins) or a URL such as
 // "https://host/v1/"; values hold "auth": base64("user:password").
+// Precedence, as Podman has it: a "credHelpers" entry for the registry,
+// then an "auths" entry with an "auth", then the default "credsStore"; the
+// helper cases come back with only `helper` set.
 Result<std::optional<Credential>> findCredentialIn(std::string_view authJson,
                                                    const std::string& registry,
                                                    const std::string& repository);
 
 // Searches `files` in order; a missing file is skipped, an unreadable or
-// malformed one is an error naming it.
+// malformed one is an error naming it. A credential helper named by a file
+// is run (docker-credential-NAME get); one with nothing for the registry
+// lets the search go on.
 Result<std::optional<Credential>> findCredential(const std::vector<std::string>& files,
                                                  const std::string& registry,
                                                  const std::string& repository);

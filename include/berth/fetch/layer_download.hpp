@@ -1,6 +1,7 @@
 #pragma once
 
 #include <berth/fetch/parallel_download.hpp>
+#include <berth/fetch/partial_blob.hpp>
 #include <berth/image/image_record.hpp>
 #include <berth/image/oci_decompressor.hpp>
 #include <berth/store/store.hpp>
@@ -22,11 +23,14 @@ std::string blobFetchLockName(const Digest& digest);
 // a checked diff_id, not the one a config claims.
 Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob);
 
-// A layer streamed from a registry into the store: the bytes go to a
-// BlobWriter (blob digest) and through the decompressor into SHA-256
-// (diff_id), both checked before the blob is published. begin() takes the
-// blob's fetch lock without blocking; a blob already in the store (or put
-// there by whoever held the lock) is skipped.
+// A layer streamed from a registry into the store: the bytes go to the
+// blob's PartialBlob (blob digest) and through the decompressor into
+// SHA-256 (diff_id), both checked before the blob is published. begin()
+// takes the blob's fetch lock without blocking; a blob already in the store
+// (or put there by whoever held the lock) is skipped. Bytes an earlier,
+// killed berth left in the partial are replayed through both hashes and the
+// download resumes after them; if the whole then fails the digest, the
+// partial is emptied and the blob downloaded again from the start, once.
 class LayerDownload : public Download
 {
 public:
@@ -39,12 +43,19 @@ public:
     Result<DownloadStart> begin() override;
     Result<void> write(std::string_view bytes) override;
     Result<void> finish() override;
+    int64_t resumeFrom() const override { return resumeFrom_; }
+    bool discardResumed() override;
+    void responseHeader(const std::string& name, const std::string& value) override;
 
     // Set once finished or skipped.
     const std::optional<LayerRecord>& record() const { return record_; }
 
 private:
     Result<void> feed(std::string_view plain);
+    // The diff_id side of the bytes: decompress and hash, recording (not
+    // returning) a failure to decompress.
+    void digestPlain(std::string_view bytes);
+    void finishPlain();
 
     Store& store_;
     std::string label_;
@@ -54,7 +65,12 @@ private:
     std::string mediaType_;
     std::optional<Digest> expectedDiffId_;
     FileLock lock_;
-    std::optional<BlobWriter> writer_;
+    // Declared after the lock: destroyed (kept or removed) while it is held.
+    std::optional<PartialBlob> partial_;
+    int64_t resumeFrom_ = 0;
+    bool resumedFailed_ = false; // the resumed bytes failed the digest
+    bool restarted_ = false;     // and were discarded once already
+    std::string status_;         // "HTTP 200" of the last answer, for errors
     Hasher diffHasher_{DigestAlgorithm::Sha256};
     std::unique_ptr<Decompressor> decompressor_;
     std::string head_; // the first bytes, until there are enough to tell the compression

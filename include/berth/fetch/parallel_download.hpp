@@ -33,6 +33,12 @@ public:
     virtual Result<void> write(std::string_view bytes) = 0;
     // Every byte has arrived: verify and publish.
     virtual Result<void> finish() = 0;
+    // After begin() said Go: bytes already on disk (left by an earlier
+    // process); the transfer asks for the rest with Range.
+    virtual int64_t resumeFrom() const { return 0; }
+    // finish() failed on bytes that came partly from an earlier process:
+    // true when they were dropped and the download may start again at 0.
+    virtual bool discardResumed() { return false; }
 
     // Extra request headers (If-None-Match for a revalidation).
     virtual std::vector<std::string> requestHeaders() const { return {}; }

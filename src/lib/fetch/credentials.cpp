@@ -1,5 +1,6 @@
 #include <berth/base/file.hpp>
 #include <berth/base/json.hpp>
+#include <berth/fetch/credential_helper.hpp>
 #include <berth/fetch/credentials.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -117,7 +118,29 @@ Result<std::optional<Credential>> findCredentialIn(std::string_view authJson,
                                                    const std::string& repository)
 {
     BERTH_TRY(Json json, parseAuthFile(authJson, "auth file"));
-    if (!json.contains("auths")) return std::optional<Credential>();
+    auto helperNamed = [](const Json& value, const std::string& what) -> Result<std::string> {
+        if (!value.is_string()) return Error(what + " is not a string");
+        BERTH_TRY(std::string program, credentialHelperProgram(value.get<std::string>()));
+        (void)program;
+        return value.get<std::string>();
+    };
+    if (json.contains("credHelpers")) {
+        const Json& helpers = json["credHelpers"];
+        if (!helpers.is_object()) return Error("\"credHelpers\" is not an object");
+        for (const auto& [key, value] : helpers.items()) {
+            if (normaliseKey(key) != registry) continue;
+            Credential credential;
+            BERTH_TRY(credential.helper, helperNamed(value, "credHelpers entry '" + key + "'"));
+            return std::optional<Credential>(std::move(credential));
+        }
+    }
+    auto store = [&]() -> Result<std::optional<Credential>> {
+        if (!json.contains("credsStore")) return std::optional<Credential>();
+        Credential credential;
+        BERTH_TRY(credential.helper, helperNamed(json["credsStore"], "\"credsStore\""));
+        return std::optional<Credential>(std::move(credential));
+    };
+    if (!json.contains("auths")) return store();
     // Most specific first: host/ns/app, host/ns, host.
     std::vector<std::string> candidates;
     std::string path = repository.empty() ? registry : registry + "/" + repository;
@@ -138,10 +161,10 @@ Result<std::optional<Credential>> findCredentialIn(std::string_view authJson,
             if (colon == std::string::npos)
                 return Error("auth entry '" + key + "' is not base64 of user:password");
             return std::optional<Credential>(
-                Credential{decoded.substr(0, colon), decoded.substr(colon + 1), {}});
+                Credential{decoded.substr(0, colon), decoded.substr(colon + 1), {}, {}});
         }
     }
-    return std::optional<Credential>();
+    return store();
 }
 
 Result<std::optional<Credential>> findCredential(const std::vector<std::string>& files,
@@ -156,6 +179,13 @@ Result<std::optional<Credential>> findCredential(const std::vector<std::string>&
         }
         BERTH_TRY(std::optional<Credential> found,
                   findCredentialIn(*text, registry, repository).context("'" + file + "'"));
+        if (found && !found->helper.empty()) {
+            BERTH_TRY(std::optional<Credential> fromHelper,
+                      runCredentialHelper(found->helper, registry));
+            if (!fromHelper) continue; // the helper has nothing: look further
+            fromHelper->source = file + " (" + fromHelper->source + ")";
+            return fromHelper;
+        }
         if (found) {
             found->source = file;
             return found;

@@ -148,8 +148,10 @@ Error transportError(int code, const std::string& url, const std::string& detail
         return Error("cannot connect to " + host + " (" + why +
                      "); check that the server is running and reachable");
     case CURLE_OPERATION_TIMEDOUT:
-        return Error("timed out talking to " + host + " (" + why +
-                     "); the server or network is too slow, try again later");
+        // No HTTP status to name: the server never finished an answer.
+        return Error("timed out talking to " + host + ", no HTTP answer (" + why +
+                     "); check that the server is healthy, or give it longer with "
+                     "berth fetch --timeout=SECONDS");
     case CURLE_UNSUPPORTED_PROTOCOL:
         return Error("refusing '" + url + "' (" + why +
                      "): plain HTTP needs --insecure-options=http");

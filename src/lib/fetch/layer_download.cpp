@@ -1,5 +1,8 @@
+#include <berth/base/log.hpp>
 #include <berth/fetch/layer_download.hpp>
 #include <berth/image/oci_layer_copy.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 #include <vector>
 
 namespace berth
@@ -57,6 +60,9 @@ Result<DownloadStart> LayerDownload::begin()
     }
     // Whoever held the lock before us may have stored it meanwhile.
     if (store_.hasBlob(digest_)) {
+        // A partial of a blob stored since (by a fetch that did not resume
+        // it) is of no further use; the lock makes removing it safe.
+        ::unlinkat(store_.rootFd(), PartialBlob::nameFor(digest_).c_str(), 0);
         BERTH_TRY(Digest diffId, diffIdOfStoredBlob(store_, digest_).context(label_));
         if (expectedDiffId_ && !(*expectedDiffId_ == diffId))
             return Error(label_ + ": diff_id mismatch: the config states " +
@@ -65,8 +71,17 @@ Result<DownloadStart> LayerDownload::begin()
         lock_.release();
         return DownloadStart::Skip;
     }
-    BERTH_TRY(BlobWriter writer, store_.newBlob(digest_.algorithm()));
-    writer_.emplace(std::move(writer));
+    BERTH_TRY(PartialBlob partial, PartialBlob::open(store_.rootFd(), digest_, size_));
+    partial_.emplace(std::move(partial));
+    resumeFrom_ = partial_->size();
+    if (resumeFrom_ > 0) {
+        logDebug("{}: {} bytes from an earlier fetch are in {}; resuming after them", label_,
+                 resumeFrom_, PartialBlob::nameFor(digest_));
+        BERTH_CHECK(partial_->replay([this](std::string_view bytes) -> Result<void> {
+            digestPlain(bytes);
+            return ok();
+        }));
+    }
     return DownloadStart::Go;
 }
 
@@ -79,30 +94,35 @@ Result<void> LayerDownload::feed(std::string_view bytes)
     return decompressor_->feed(bytes, sink).context(label_);
 }
 
-Result<void> LayerDownload::write(std::string_view bytes)
+void LayerDownload::digestPlain(std::string_view bytes)
 {
-    BERTH_CHECK(writer_->write(bytes).context(label_));
     // A layer that does not decompress is still hashed to the end: when its
     // digest is wrong too, that is the error to report (corrupt transfer),
     // not the symptom.
-    if (plainError_) return ok();
+    if (plainError_) return;
     Result<void> fed = ok();
     if (decompressor_) {
         fed = feed(bytes);
     } else {
         // The compression is told by magic bytes, which may straddle chunks.
         head_.append(bytes);
-        if (head_.size() < kMagicBytes) return ok();
+        if (head_.size() < kMagicBytes) return;
         decompressor_ = Decompressor::forStream(head_);
         std::string head = std::move(head_);
         head_.clear();
         fed = feed(head);
     }
     if (!fed) plainError_ = std::move(fed).error();
+}
+
+Result<void> LayerDownload::write(std::string_view bytes)
+{
+    BERTH_CHECK(partial_->write(bytes).context(label_));
+    digestPlain(bytes);
     return ok();
 }
 
-Result<void> LayerDownload::finish()
+void LayerDownload::finishPlain()
 {
     if (!plainError_ && !decompressor_) {
         decompressor_ = Decompressor::forStream(head_);
@@ -114,23 +134,66 @@ Result<void> LayerDownload::finish()
         auto finished = decompressor_->finish().context(label_);
         if (!finished) plainError_ = std::move(finished).error();
     }
+}
+
+Result<void> LayerDownload::finish()
+{
+    finishPlain();
+    // The blob digest decides which error the user sees; an authentic blob
+    // that is no layer is not kept either.
+    auto verified = partial_->verify();
+    if (!verified) {
+        resumedFailed_ = resumeFrom_ > 0;
+        if (resumedFailed_ && !restarted_) {
+            // discardResumed() will start over; keep the file and lock.
+            BERTH_CHECK(partial_->restart());
+        } else {
+            partial_->discard();
+        }
+        std::string served = status_.empty() ? "" : " (served with " + status_ + ")";
+        return Error(label_ + ": " + verified.error().message() + served +
+                     "; refusing it: the registry or something between us altered the blob, "
+                     "try again or tell the registry's operator");
+    }
     if (plainError_) {
-        // The blob digest decides which error the user sees; an authentic
-        // blob that is no layer is not kept either.
-        BERTH_TRY(Digest blob, writer_->commit(digest_, size_).context(label_));
-        writer_.reset();
-        (void)store_.removeBlob(blob);
+        partial_->discard();
         return std::move(*plainError_).addContext("the layer does not unpack");
     }
     Digest diffId = diffHasher_.finish();
-    if (expectedDiffId_ && !(*expectedDiffId_ == diffId))
+    if (expectedDiffId_ && !(*expectedDiffId_ == diffId)) {
+        partial_->discard();
         return Error(label_ + ": diff_id mismatch: the config states " + expectedDiffId_->str() +
-                     ", the uncompressed layer hashes to " + diffId.str());
-    BERTH_TRY(Digest blob, writer_->commit(digest_, size_).context(label_));
-    writer_.reset();
-    record_ = LayerRecord{blob, diffId, mediaType_, size_};
+                     ", the uncompressed layer hashes to " + diffId.str() +
+                     "; the image is inconsistent, rebuild and push it again");
+    }
+    BERTH_CHECK(partial_->publish().context(label_));
+    partial_.reset();
+    record_ = LayerRecord{digest_, diffId, mediaType_, size_};
     lock_.release();
     return ok();
+}
+
+void LayerDownload::responseHeader(const std::string& name, const std::string& value)
+{
+    if (name != ":status") return;
+    // "HTTP/1.1 200 OK" → "HTTP 200"
+    auto space = value.find(' ');
+    if (space == std::string::npos) return;
+    std::string code = value.substr(space + 1, 3);
+    status_ = "HTTP " + code;
+}
+
+bool LayerDownload::discardResumed()
+{
+    if (!resumedFailed_ || restarted_ || !partial_) return false;
+    restarted_ = true;
+    resumedFailed_ = false;
+    resumeFrom_ = 0;
+    diffHasher_ = Hasher(DigestAlgorithm::Sha256);
+    decompressor_.reset();
+    head_.clear();
+    plainError_.reset();
+    return true;
 }
 
 } // namespace berth

@@ -217,7 +217,16 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
 
     auto complete = [&](Transfer& t, const std::string& note) -> Result<void> {
         t.release(multi);
-        BERTH_CHECK(t.download->finish());
+        auto finished = t.download->finish();
+        if (!finished && t.download->discardResumed()) {
+            logInfo("{}: the bytes an earlier fetch left do not verify; downloading it again",
+                    t.download->label());
+            logDebug("{}", finished.error().message());
+            t.received = 0;
+            progress.update(t.key, 0);
+            return startTransfer(t);
+        }
+        BERTH_CHECK(std::move(finished));
         t.phase = Phase::Done;
         progress.finish(t.key, note);
         return ok();
@@ -314,6 +323,19 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
                     t.phase = Phase::Waiting;
                     t.notBefore = now + std::chrono::milliseconds(100);
                     nextWake = std::min(nextWake, t.notBefore);
+                    continue;
+                }
+            }
+            if (t.phase == Phase::Pending || t.phase == Phase::Waiting) {
+                t.received = t.download->resumeFrom();
+                if (t.received > 0) {
+                    progress.start(t.key);
+                    progress.update(t.key, t.received);
+                }
+                if (t.received > 0 && t.received == t.download->expectedSize()) {
+                    // Every byte was there already: only the checks remain.
+                    auto completed = complete(t, "done");
+                    if (!completed) return fail(std::move(completed).error());
                     continue;
                 }
             }

@@ -235,9 +235,11 @@ Result<ManifestDocument> RegistryClient::getManifest(const std::string& ref)
     if (response.status != 200) return httpError(response.status, response.body, what);
     std::string mediaType = manifestMediaType(response);
     if (!isIndexMediaType(mediaType) && !isManifestMediaType(mediaType))
-        return Error("registry " + reference_.registry + ": " + what +
-                     ": unsupported manifest media type '" + mediaType +
-                     "'; berth reads OCI and Docker schema2 manifests and indexes");
+        return Error("registry " + reference_.registry + ": " + what + ": HTTP " +
+                     std::to_string(response.status) + " with unsupported manifest media type '" +
+                     mediaType +
+                     "'; berth reads OCI and Docker schema2 manifests and indexes: push the "
+                     "image in one of those formats");
     auto requested = Digest::parse(ref);
     DigestAlgorithm algorithm = requested ? requested->algorithm() : DigestAlgorithm::Sha256;
     Digest digest = Hasher::hash(algorithm, response.body);

@@ -37,7 +37,7 @@ Result<std::string> loginToRegistry(const std::string& registryText, const std::
     HttpClient http(httpOptions);
     DockerReference ref;
     ref.registry = registry;
-    Credential credential{username, password, "the command line"};
+    Credential credential{username, password, "the command line", {}};
     RegistryClient client(http, ref, credential);
     BERTH_CHECK(client.ping().context("login to " + registry));
     std::string file = options.authFile.empty() ? defaultAuthFile() : options.authFile;

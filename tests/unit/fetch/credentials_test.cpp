@@ -1,4 +1,5 @@
 #include <berth/base/file.hpp>
+#include <berth/fetch/credential_helper.hpp>
 #include <berth/fetch/credentials.hpp>
 #include <cstdlib>
 #include <doctest/doctest.h>
@@ -123,4 +124,68 @@ TEST_CASE("credential files follow XDG_RUNTIME_DIR, XDG_CONFIG_HOME and HOME")
     CHECK(defaultAuthFile() == "/run/user/1/containers/auth.json");
     ::unsetenv("XDG_RUNTIME_DIR");
     CHECK(defaultAuthFile() == "/home/u/.config/containers/auth.json");
+}
+
+TEST_CASE("credHelpers for the registry, then an auths entry, then credsStore")
+{
+    std::string json = R"({
+      "auths": {"plain.example": {"auth": ")" +
+                       base64Encode("carol:pw") + R"("}, "stored.example": {}},
+      "credHelpers": {"helped.example:5000": "secretservice", "https://url.example/v1/": "pass"},
+      "credsStore": "desktop"
+    })";
+    auto helped = findCredentialIn(json, "helped.example:5000", "a/b");
+    REQUIRE(helped);
+    REQUIRE(*helped);
+    CHECK((*helped)->helper == "secretservice");
+    CHECK((*helped)->username.empty());
+    auto url = findCredentialIn(json, "url.example", "a");
+    REQUIRE(url);
+    REQUIRE(*url);
+    CHECK((*url)->helper == "pass");
+    auto plain = findCredentialIn(json, "plain.example", "a");
+    REQUIRE(plain);
+    REQUIRE(*plain);
+    CHECK((*plain)->helper.empty());
+    CHECK((*plain)->username == "carol");
+    // An auths entry without "auth" is how Docker marks a registry whose
+    // credentials the store holds.
+    auto stored = findCredentialIn(json, "stored.example", "a");
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    CHECK((*stored)->helper == "desktop");
+    auto other = findCredentialIn(R"({"credsStore": "desktop"})", "any.example", "a");
+    REQUIRE(other);
+    REQUIRE(*other);
+    CHECK((*other)->helper == "desktop");
+
+    // A helper name that is a path would run something other than a helper.
+    CHECK_FALSE(findCredentialIn(R"({"credsStore": "../../bin/sh"})", "a", "b"));
+    CHECK_FALSE(findCredentialIn(R"({"credHelpers": {"a": 3}})", "a", "b"));
+    CHECK_FALSE(findCredentialIn(R"({"credHelpers": []})", "a", "b"));
+}
+
+TEST_CASE("a credential helper's answer is read strictly")
+{
+    auto good = parseCredentialHelperOutput(
+        R"({"ServerURL": "r.example", "Username": "dave", "Secret": "tok"})",
+        "docker-credential-x");
+    REQUIRE(good);
+    CHECK(good->username == "dave");
+    CHECK(good->password == "tok");
+    CHECK_FALSE(parseCredentialHelperOutput("not json", "docker-credential-x"));
+    CHECK_FALSE(parseCredentialHelperOutput("[]", "docker-credential-x"));
+    CHECK_FALSE(parseCredentialHelperOutput(R"({"Username": 1})", "docker-credential-x"));
+    CHECK_FALSE(parseCredentialHelperOutput(R"({"ServerURL": "x"})", "docker-credential-x"));
+    CHECK(credentialHelperProgram("pass").value() == "docker-credential-pass");
+    CHECK_FALSE(credentialHelperProgram(""));
+    CHECK_FALSE(credentialHelperProgram("a/b"));
+}
+
+TEST_CASE("a missing credential helper is one error naming it")
+{
+    auto r = runCredentialHelper("berth-test-no-such-helper", "r.example");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("docker-credential-berth-test-no-such-helper") !=
+          std::string::npos);
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# berth run of a docker:// image the store does not have yet (issue 4 item
+# 7): twenty simultaneous `berth run --pull=new --rm` against a real
+# docker-registry on 127.0.0.1, which must all succeed with one download per
+# blob, as the registry's access log tells.
+# requires: unprivileged subids userns docker-registry skopeo python3 curl jq
+# shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+
+load helpers
+# shellcheck source=/dev/null # tests/fixtures/registry/servers.bash
+source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
+
+setup_file() {
+    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
+    servers_init "$BATS_FILE_TMPDIR/servers"
+    start_registry plain
+    PLAIN=127.0.0.1:$REGISTRY_PORT
+    export SERVERS_DIR PLAIN
+}
+
+teardown_file() {
+    stop_servers
+}
+
+setup() {
+    STORE=$BATS_TEST_TMPDIR/store
+    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
+    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
+    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+    export HOME=$BATS_TEST_TMPDIR/home
+    mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
+    chmod 0700 "$XDG_RUNTIME_DIR"
+    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+    # shellcheck source=/dev/null
+    source "$FIXTURES/fixtures.env"
+}
+
+# blob_gets REPO DIGEST: how many times the registry served that blob whole.
+blob_gets() {
+    grep -c "\"GET /v2/$1/blobs/$2 HTTP/1.1\" 200" "$SERVERS_DIR/plain/log" || true
+}
+
+@test "twenty simultaneous berth run --pull=new --rm of an unstored image: all succeed, one download per blob" {
+    local layout=$FIXTURES/oci-layered manifest blobs=() blob i pids=() failed=0
+    push "$layout:latest" "$PLAIN/test/run20:latest" --dest-tls-verify=false
+    manifest=$(jq -r '.manifests[0].digest' "$layout/index.json")
+    mapfile -t blobs < <(jq -r '.config.digest, .layers[].digest' "$layout/blobs/${manifest/://}")
+    ((${#blobs[@]} >= 3)) || fail "the layered fixture has only ${#blobs[@]} blobs"
+    for blob in "${blobs[@]}"; do
+        [[ $(blob_gets test/run20 "$blob") == 0 ]] || fail "$blob was served before the runs"
+    done
+    for ((i = 0; i < 20; i++)); do
+        "$BERTH" --root "$STORE" --quiet --insecure-options=image,http run --pull=new --rm \
+            "docker://$PLAIN/test/run20" true \
+            >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do
+        if ! wait "${pids[$i]}"; then
+            failed=$((failed + 1))
+            echo "run $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
+        fi
+    done
+    ((failed == 0)) || fail "$failed of 20 runs failed"
+    for blob in "${blobs[@]}"; do
+        [[ $(blob_gets test/run20 "$blob") == 1 ]] ||
+            fail "$blob served $(blob_gets test/run20 "$blob") times"
+    done
+    # The image is stored once, under its name; no pod is left behind.
+    run_berth -0 image list
+    [[ $(grep -c "test/run20" <<<"$output") == 1 ]] || fail "image list: $output"
+    [[ -z $(find "$STORE/pods" -mindepth 2 -maxdepth 2 -type d 2>/dev/null) ]] ||
+        fail "pods left: $(find "$STORE/pods" -mindepth 2 -maxdepth 2)"
+    [[ -z $(find "$STORE/tmp" -mindepth 1 -not -name 'fetch-*.lock' -print 2>/dev/null) ]] ||
+        fail "staging left: $(find "$STORE/tmp" -mindepth 1 -not -name 'fetch-*.lock')"
+    assert_store_sane
+}
+
+@test "run --pull=never refuses an unstored registry image; --pull=new then runs it from the store" {
+    push "$FIXTURES/oci-gzip:latest" "$PLAIN/test/runpull:latest" --dest-tls-verify=false
+    run_berth -125 --insecure-options=image,http run --pull=never --rm "docker://$PLAIN/test/runpull" true
+    assert_one_line_error "pull=never"
+    run_berth -0 --quiet --insecure-options=image,http run --rm "docker://$PLAIN/test/runpull" true
+    local asked
+    asked=$(grep -c 'GET /v2/test/runpull/manifests/' "$SERVERS_DIR/plain/log")
+    run_berth -0 --quiet --insecure-options=image,http run --pull=new --rm "docker://$PLAIN/test/runpull" true
+    [[ $(grep -c 'GET /v2/test/runpull/manifests/' "$SERVERS_DIR/plain/log") == "$asked" ]] ||
+        fail "--pull=new asked the registry for a stored image"
+}
