@@ -45,6 +45,8 @@ public:
     Result<void> finish() override;
     int64_t resumeFrom() const override { return resumeFrom_; }
     bool discardResumed() override;
+    int stageAppendFd() const override { return partial_ ? partial_->fd() : -1; }
+    Result<void> adoptAppended(std::string_view bytes) override;
     void responseHeader(const std::string& name, const std::string& value) override;
 
     // Set once finished or skipped.

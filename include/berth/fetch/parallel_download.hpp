@@ -40,6 +40,18 @@ public:
     // true when they were dropped and the download may start again at 0.
     virtual bool discardResumed() { return false; }
 
+    // For the fetch stage (fetch_stage.cpp): an fd to which the stage
+    // appends the transfer's bytes, from resumeFrom() on, instead of a
+    // staging file of its own (-1: none). A berth killed in the middle
+    // then leaves them where the next fetch resumes. adoptAppended() takes
+    // those bytes, read back by stage0, as write() would, without writing
+    // them again.
+    virtual int stageAppendFd() const { return -1; }
+    virtual Result<void> adoptAppended(std::string_view /*bytes*/)
+    {
+        return Error(label() + ": has no file for the fetch stage to append to");
+    }
+
     // Extra request headers (If-None-Match for a revalidation).
     virtual std::vector<std::string> requestHeaders() const { return {}; }
     // Each response header, name lowercased; ":status" starts a response

@@ -44,6 +44,11 @@ public:
     Result<void> replay(const std::function<Result<void>(std::string_view)>& sink);
 
     Result<void> write(std::string_view bytes);
+    // Bytes another process (the fetch stage) appended through fd(): hashed
+    // and counted as write() would, not written again.
+    Result<void> adopt(std::string_view bytes);
+    // The open file, for the fetch stage to append to.
+    int fd() const { return fd_.get(); }
 
     // Checks the digest over the whole file (the replayed prefix and every
     // byte written since) and the size. A mismatch leaves the file for the

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <memory>
 #include <optional>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -22,10 +23,12 @@ namespace berth
 namespace
 {
 
-// In the fetch stage: stands in for one real download, writing its bytes to
-// a staging file and recording what stage0 must replay (response headers,
-// a 304). Everything else is asked of the real download (its copy in the
-// stage's memory), which never writes the store here.
+// In the fetch stage: stands in for one real download. Its bytes go where
+// the real download keeps them when it has such a file (a layer's partial
+// blob, opened by stage0 and inherited: the sandbox forbids opening it
+// here), else to a staging file. It records what stage0 must replay
+// (response headers, a 304). Everything else is asked of the real download
+// (its copy in the stage's memory), which never writes the store here.
 class StagedDownload : public Download
 {
 public:
@@ -37,14 +40,31 @@ public:
     std::string label() const override { return real_.label(); }
     std::string url() const override { return real_.url(); }
     int64_t expectedSize() const override { return real_.expectedSize(); }
+    int64_t resumeFrom() const override { return real_.resumeFrom(); }
     std::vector<std::string> requestHeaders() const override { return real_.requestHeaders(); }
 
     Result<DownloadStart> begin() override
     {
-        BERTH_TRY(fd_, openAt(dirFd_, name_, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        appendFd_ = real_.stageAppendFd();
+        offset_ = real_.resumeFrom();
+        if (appendFd_ < 0) {
+            BERTH_TRY(fd_, openAt(dirFd_, name_, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        }
         return DownloadStart::Go;
     }
-    Result<void> write(std::string_view bytes) override { return writeAll(fd_.get(), bytes); }
+    Result<void> write(std::string_view bytes) override
+    {
+        if (appendFd_ < 0) return writeAll(fd_.get(), bytes);
+        // At an explicit offset: the file description is shared with stage0.
+        while (!bytes.empty()) {
+            ssize_t n = ::pwrite(appendFd_, bytes.data(), bytes.size(), offset_);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return Error::fromErrno("write the bytes of " + label());
+            bytes.remove_prefix(static_cast<size_t>(n));
+            offset_ += n;
+        }
+        return ok();
+    }
     Result<void> finish() override
     {
         fd_.reset();
@@ -77,9 +97,28 @@ private:
     int dirFd_;
     std::string name_;
     UniqueFd fd_;
+    int appendFd_ = -1; // borrowed from the real download
+    int64_t offset_ = 0;
     std::vector<std::pair<std::string, std::string>> headers_;
     bool notModified_ = false;
 };
+
+// Feeds what the stage wrote for `d` to it, from `fd` starting at `offset`:
+// through write() for a staging file, through adoptAppended() for bytes the
+// stage appended to the download's own file.
+Result<void> replayBytes(Download& d, int fd, int64_t offset, bool appended)
+{
+    std::vector<char> buffer(1 << 20);
+    while (true) {
+        ssize_t n = ::pread(fd, buffer.data(), buffer.size(), offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error::fromErrno("read the staged bytes of " + d.label());
+        if (n == 0) return ok();
+        std::string_view chunk(buffer.data(), static_cast<size_t>(n));
+        BERTH_CHECK(appended ? d.adoptAppended(chunk) : d.write(chunk));
+        offset += n;
+    }
+}
 
 // What the host may hold that a download needs, beyond the staging dir.
 void addReadablePaths(std::vector<std::string>& read)
@@ -140,6 +179,116 @@ SandboxPolicy fetchPolicy(const std::string& stagingDir)
     return policy;
 }
 
+namespace
+{
+
+constexpr std::string_view kStagingPrefix = "fetch-stage-";
+
+// A staging directory is in use while the berth that made it holds an flock
+// on it; one that nobody holds was left by a berth killed mid-fetch. Those
+// this user may remove go (in a shared store, another member's stay).
+void removeAbandonedStagingDirs(Store& store)
+{
+    auto tmp = openDirectory(store.path("tmp"));
+    if (!tmp) return;
+    DIR* dir = ::fdopendir(::dup(tmp->get()));
+    if (!dir) return;
+    std::vector<std::string> abandoned;
+    while (dirent* e = ::readdir(dir)) {
+        std::string_view name = e->d_name;
+        if (!name.starts_with(kStagingPrefix)) continue;
+        int fd = ::openat(tmp->get(), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        UniqueFd owned(fd);
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) abandoned.emplace_back(name);
+    }
+    ::closedir(dir);
+    for (const auto& name : abandoned)
+        if (auto removed = removeTreeAt(tmp->get(), name); !removed)
+            logDebug("abandoned staging dir: {}", removed.error().message());
+}
+
+// One fetch stage over `go` (downloads stage0 has begun), then the digest
+// checks and publishing in stage0. Returns the downloads whose resumed bytes
+// failed and were dropped, to be fetched again whole.
+Result<std::vector<Download*>> runStageRound(Store& store, HttpClient& http,
+                                             const std::vector<Download*>& go,
+                                             const DownloadHooks& hooks,
+                                             const std::optional<std::string>& authHeader,
+                                             Progress& progress, int parallel)
+{
+    removeAbandonedStagingDirs(store);
+    BERTH_TRY(std::string staging, store.makeTempDirectory("fetch-stage"));
+    ScopeExit removeStaging([&] { (void)removeTree(staging); });
+    BERTH_TRY(UniqueFd stagingFd, openDirectory(staging));
+    // Held until the directory is removed: see removeAbandonedStagingDirs.
+    if (::flock(stagingFd.get(), LOCK_EX | LOCK_NB) < 0)
+        return Error::fromErrno("lock '" + staging + "'");
+    SandboxPolicy policy = fetchPolicy(staging);
+    noticeMissingProtections(policy);
+
+    BERTH_TRY(std::string answer, runStage(policy, [&]() -> Result<std::string> {
+                  std::vector<std::unique_ptr<StagedDownload>> staged;
+                  std::vector<Download*> transfers;
+                  for (size_t i = 0; i < go.size(); ++i) {
+                      staged.push_back(std::make_unique<StagedDownload>(*go[i], stagingFd.get(),
+                                                                        std::to_string(i)));
+                      transfers.push_back(staged.back().get());
+                  }
+                  DownloadHooks stageHooks = hooks;
+                  if (hooks.authorization)
+                      stageHooks.authorization = [&](bool refresh) {
+                          if (!refresh) return Result<std::optional<std::string>>(authHeader);
+                          return hooks.authorization(true);
+                      };
+                  BERTH_CHECK(runDownloads(http, transfers, stageHooks, progress, parallel));
+                  StageMessageWriter out;
+                  for (const auto& s : staged)
+                      s->answer(out);
+                  return out.take();
+              }));
+
+    // Stage0 replays what the stage saw and feeds the bytes to the real
+    // downloads, which check them and publish.
+    StageMessageReader in(answer);
+    std::vector<Download*> again;
+    for (size_t i = 0; i < go.size(); ++i) {
+        Download& d = *go[i];
+        BERTH_TRY(std::string_view outcome, in.next());
+        BERTH_TRY(int64_t headerCount, in.nextNumber());
+        for (int64_t h = 0; h < headerCount; ++h) {
+            BERTH_TRY(std::string_view name, in.next());
+            BERTH_TRY(std::string_view value, in.next());
+            d.responseHeader(std::string(name), std::string(value));
+        }
+        if (outcome == "304") {
+            if (!d.notModified())
+                return Error(d.label() + ": the fetch stage reports a 304 nobody asked for");
+            continue;
+        }
+        if (int appendFd = d.stageAppendFd(); appendFd >= 0) {
+            BERTH_CHECK(replayBytes(d, appendFd, d.resumeFrom(), true));
+        } else {
+            std::string name = std::to_string(i);
+            BERTH_TRY(UniqueFd fd, openAt(stagingFd.get(), name, O_RDONLY | O_CLOEXEC));
+            BERTH_CHECK(replayBytes(d, fd.get(), 0, false));
+            (void)::unlinkat(stagingFd.get(), name.c_str(), 0);
+        }
+        auto finished = d.finish();
+        if (!finished && d.discardResumed()) {
+            logInfo("{}: the bytes an earlier fetch left do not verify; downloading it again",
+                    d.label());
+            logDebug("{}", finished.error().message());
+            again.push_back(&d);
+            continue;
+        }
+        BERTH_CHECK(std::move(finished));
+    }
+    return again;
+}
+
+} // namespace
+
 Result<void> runDownloadsInStage(Store& store, HttpClient& http,
                                  const std::vector<Download*>& downloads,
                                  const DownloadHooks& hooks, Progress& progress, int parallel)
@@ -175,61 +324,10 @@ Result<void> runDownloadsInStage(Store& store, HttpClient& http,
         BERTH_TRY(authHeader, hooks.authorization(false));
     }
 
-    BERTH_TRY(std::string staging, store.makeTempDirectory("fetch-stage"));
-    ScopeExit removeStaging([&] { (void)removeTree(staging); });
-    BERTH_TRY(UniqueFd stagingFd, openDirectory(staging));
-    SandboxPolicy policy = fetchPolicy(staging);
-    noticeMissingProtections(policy);
-
-    BERTH_TRY(std::string answer, runStage(policy, [&]() -> Result<std::string> {
-                  std::vector<std::unique_ptr<StagedDownload>> staged;
-                  std::vector<Download*> transfers;
-                  for (size_t i = 0; i < go.size(); ++i) {
-                      staged.push_back(std::make_unique<StagedDownload>(*go[i], stagingFd.get(),
-                                                                        std::to_string(i)));
-                      transfers.push_back(staged.back().get());
-                  }
-                  DownloadHooks stageHooks = hooks;
-                  if (hooks.authorization)
-                      stageHooks.authorization = [&](bool refresh) {
-                          if (!refresh) return Result<std::optional<std::string>>(authHeader);
-                          return hooks.authorization(true);
-                      };
-                  BERTH_CHECK(runDownloads(http, transfers, stageHooks, progress, parallel));
-                  StageMessageWriter out;
-                  for (const auto& s : staged)
-                      s->answer(out);
-                  return out.take();
-              }));
-
-    // Stage0 replays what the stage saw and feeds the bytes to the real
-    // downloads, which check them and publish.
-    StageMessageReader in(answer);
-    std::vector<char> buffer(1 << 20);
-    for (size_t i = 0; i < go.size(); ++i) {
-        Download& d = *go[i];
-        BERTH_TRY(std::string_view outcome, in.next());
-        BERTH_TRY(int64_t headerCount, in.nextNumber());
-        for (int64_t h = 0; h < headerCount; ++h) {
-            BERTH_TRY(std::string_view name, in.next());
-            BERTH_TRY(std::string_view value, in.next());
-            d.responseHeader(std::string(name), std::string(value));
-        }
-        if (outcome == "304") {
-            if (!d.notModified())
-                return Error(d.label() + ": the fetch stage reports a 304 nobody asked for");
-            continue;
-        }
-        BERTH_TRY(UniqueFd fd, openAt(stagingFd.get(), std::to_string(i), O_RDONLY | O_CLOEXEC));
-        while (true) {
-            ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return Error::fromErrno("read staged " + d.label());
-            if (n == 0) break;
-            BERTH_CHECK(d.write(std::string_view(buffer.data(), static_cast<size_t>(n))));
-        }
-        (void)::unlinkat(stagingFd.get(), std::to_string(i).c_str(), 0);
-        BERTH_CHECK(d.finish());
+    // Bytes an earlier berth left that fail the digest are dropped and the
+    // blob fetched again from the start: a second stage, once.
+    for (int round = 0; round < 2 && !go.empty(); ++round) {
+        BERTH_TRY(go, runStageRound(store, http, go, hooks, authHeader, progress, parallel));
     }
     return ok();
 }

@@ -122,6 +122,13 @@ Result<void> LayerDownload::write(std::string_view bytes)
     return ok();
 }
 
+Result<void> LayerDownload::adoptAppended(std::string_view bytes)
+{
+    BERTH_CHECK(partial_->adopt(bytes).context(label_));
+    digestPlain(bytes);
+    return ok();
+}
+
 void LayerDownload::finishPlain()
 {
     if (!plainError_ && !decompressor_) {

@@ -117,6 +117,18 @@ Result<void> PartialBlob::write(std::string_view bytes)
     return ok();
 }
 
+Result<void> PartialBlob::adopt(std::string_view bytes)
+{
+    if (!fd_) return Error("adopt '" + name_ + "': already closed");
+    if (size_ > 0 && !replayed_) return Error("adopt '" + name_ + "' before its replay");
+    replayed_ = true;
+    hasher_->update(bytes);
+    size_ += static_cast<int64_t>(bytes.size());
+    // Where the next write() (a transfer in stage0) continues.
+    if (::lseek(fd_.get(), size_, SEEK_SET) < 0) return Error::fromErrno("seek '" + name_ + "'");
+    return ok();
+}
+
 Result<Digest> PartialBlob::verify()
 {
     if (!fd_) return Error("verify '" + name_ + "': already closed");
