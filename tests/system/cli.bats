@@ -62,3 +62,98 @@ load helpers
     [[ ${#lines[@]} -eq 1 ]] || fail "expected one line on stdout"
     [[ ${lines[0]} == "$ACI_ID" ]] || fail "expected $ACI_ID"
 }
+
+# info_line PREFIX TEXT: the one line of TEXT (berth info's output) that
+# starts with PREFIX.
+info_line() {
+    local found
+    found=$(awk -v p="$1" 'index($0, p) == 1' <<<"$2")
+    [[ -n $found && $(wc -l <<<"$found") -eq 1 ]] ||
+        fail "expected one line starting with '$1', got: $found"
+    printf '%s\n' "$found"
+}
+
+@test "berth info names the store and what chose it, the system store and keys, the id-map source" {
+    local sys=$BATS_TEST_TMPDIR/sysroot line
+    mkdir -p "$sys"
+    export BERTH_TEST_SYSROOT=$sys
+    run_berth -0 info
+    line=$(info_line "store: " "$output")
+    [[ $line == "store: $STORE (your own; chosen by --root)" ]] || fail "$line"
+    # No system store under the sysroot yet: one line saying who creates it.
+    line=$(info_line "system store: " "$output")
+    [[ $line == "system store: unavailable: the system store '$sys/var/lib/berth' does not exist; an administrator creates it with 'sudo berth system setup'" ]] ||
+        fail "$line"
+    line=$(info_line "system trusted keys: " "$output")
+    [[ $line == *"$sys/etc/berth/trustedkeys does not exist"*"berth system setup"* ]] ||
+        fail "$line"
+    # Where the subordinate ranges come from, as subordinate_ranges.cpp decides.
+    line=$(info_line "id map: " "$output")
+    local service
+    service=$(sed -n 's/^[[:space:]]*subid:[[:space:]]*\([^[:space:]#]*\).*/\1/p' /etc/nsswitch.conf |
+        head -1)
+    if [[ -z $service || $service == files ]]; then
+        [[ $line == *"from /etc/subuid and /etc/subgid, read by berth"* ]] || fail "$line"
+    else
+        [[ $line == *"libsubid"*"'subid: $service'"* ]] || fail "$line"
+    fi
+
+    # Keys this user may write, then may not: the line says which group to join.
+    mkdir -p "$sys/etc/berth/trustedkeys"
+    run_berth -0 info
+    line=$(info_line "system trusted keys: " "$output")
+    [[ $line == "system trusted keys: $sys/etc/berth/trustedkeys: you may change them (trust --system)" ]] ||
+        fail "$line"
+    chmod a-w "$sys/etc/berth/trustedkeys"
+    run_berth -0 info
+    line=$(info_line "system trusted keys: " "$output")
+    [[ $line == *": read-only for you; to change them join group 'berth-admin' (sudo usermod -aG berth-admin $(id -un))"* ]] ||
+        fail "$line"
+
+    # Without --root: the store that BERTH_STORE or berth.conf chooses, and
+    # the reason given is that choice.
+    run --separate-stderr env BERTH_STORE=user "$BERTH" info
+    assert_status 0
+    line=$(info_line "store: " "$output")
+    [[ $line == "store: $XDG_DATA_HOME/berth (your own; chosen by BERTH_STORE=user)" ]] ||
+        fail "$line"
+    chmod u+w "$sys/etc/berth"
+    echo "store = system" >"$sys/etc/berth/berth.conf"
+    run --separate-stderr "$BERTH" info
+    assert_status 0
+    line=$(info_line "store: " "$output")
+    [[ $line == "store: unavailable: the system store '$sys/var/lib/berth' does not exist;"*"(chosen by 'store = system' in $sys/etc/berth/berth.conf)" ]] ||
+        fail "$line"
+}
+
+@test "berth info tries an overlay mount, says which method run will use and a remedy for what is missing" {
+    run_berth -0 info
+    local choice kernel fuse
+    choice=$(info_line "overlay: " "$output")
+    kernel=$(info_line "  kernel overlayfs: " "$output")
+    fuse=$(info_line "  fuse-overlayfs: " "$output")
+    # Each method line is one fact, with a remedy when the method cannot be used.
+    [[ $kernel == *"a test mount in $STORE worked" || $kernel == *"refused"*"remedy: "* ]] ||
+        fail "$kernel"
+    [[ $fuse == *"/dev/fuse opens read-write" || $fuse == *"remedy: "* ]] || fail "$fuse"
+    # The choice follows from the two lines.
+    if [[ $kernel == *worked ]]; then
+        [[ $choice == "overlay: kernel overlayfs in a user namespace" ]] || fail "$choice"
+    elif [[ $fuse == *read-write ]]; then
+        [[ $choice == "overlay: fuse-overlayfs, as the kernel refuses"* ]] || fail "$choice"
+    else
+        [[ $choice == "overlay: none: run will fail; remedy: "* ]] || fail "$choice"
+    fi
+    # The test mount was made in a directory of its own, removed afterwards.
+    [[ -z $(find "$STORE" -maxdepth 1 -name 'info-overlay-*') ]] ||
+        fail "info left its test directory: $(ls -a "$STORE")"
+    # A kernel that mounts overlayfs in a user namespace: run really uses it.
+    if [[ $kernel == *worked ]]; then
+        run_berth -0 "$INSECURE" run --rm "oci:$FIXTURES/oci-gzip" sh -c 'grep " / " /proc/mounts'
+        assert_contains "$output" "overlay / overlay"
+    fi
+
+    BERTH_OVERLAY=fuse run_berth -0 info
+    choice=$(info_line "overlay: " "$output")
+    [[ $choice == "overlay: fuse-overlayfs, as BERTH_OVERLAY=fuse asks"* ]] || fail "$choice"
+}

@@ -19,8 +19,10 @@ load helpers
 
 MEMBER=berthsys-member
 ADMIN=berthsys-admin
+# A second admin: what one admin trusts, the others must be able to change.
+ADMIN2=berthsys-admin2
 OUTSIDER=berthsys-none
-USERS=("$MEMBER" "$ADMIN" "$OUTSIDER")
+USERS=("$MEMBER" "$ADMIN" "$ADMIN2" "$OUTSIDER")
 
 setup_file() {
     # World-traversable, unlike bats' own temporary directories: the test
@@ -70,6 +72,7 @@ setup_file() {
     "$BERTH" system setup >&3
     usermod -aG berth "$MEMBER"
     usermod -aG berth,berth-admin "$ADMIN"
+    usermod -aG berth,berth-admin "$ADMIN2"
     runuser -u "$MEMBER" -- test -x "$BERTH" || {
         echo "the test users cannot execute $BERTH: make its build directory readable by all" >&3
         return 1
@@ -248,6 +251,37 @@ own_trees() { echo "$WORK/home/$1/.local/share/berth/system/trees"; }
     done
     as "$ADMIN" -0 trust rm --system "$fpr"
     [[ ! -e $keys/example.com%2Fsys/$fpr ]]
+}
+
+@test "admins share the keys of a prefix whoever trusted first; a member of berth only cannot" {
+    local dir=$SYSTEM_CONFIG/trustedkeys/prefix.d/example.com%2Fshared good other
+    good=$(cat "$WORK/keys/good.fpr")
+    other=$(cat "$WORK/keys/other.fpr")
+    # A private umask must not lock the other admins out of what this one
+    # creates (the runs below inherit it through runuser).
+    umask 077
+    as "$ADMIN" -0 trust --system --prefix example.com/shared --skip-fingerprint-review \
+        "$WORK/keys/good.asc"
+    [[ $(mode_of "$dir") == "2775 $ADMIN:berth-admin" ]] || fail "$dir: $(mode_of "$dir")"
+    [[ $(mode_of "$dir/$good") == "664 $ADMIN:berth-admin" ]] ||
+        fail "$dir/$good: $(mode_of "$dir/$good")"
+
+    as "$ADMIN2" -0 trust --system --prefix example.com/shared --skip-fingerprint-review \
+        "$WORK/keys/other.asc"
+    [[ -s $dir/$other ]] || fail "no key $other in $dir: $(ls -la "$dir")"
+
+    as "$MEMBER" -125 trust rm --system "$good"
+    assert_one_line_error "join group 'berth-admin' \\(sudo usermod -aG berth-admin $MEMBER\\)"
+    as "$MEMBER" -125 trust --system --prefix example.com/shared --skip-fingerprint-review \
+        "$WORK/keys/other.asc"
+    last_error_line "join group 'berth-admin'"
+    [[ -s $dir/$good && -s $dir/$other ]] || fail "the member changed $dir: $(ls -la "$dir")"
+    [[ $(find "$dir" -mindepth 1 | wc -l) -eq 2 ]] || fail "the member left a file: $(ls -la "$dir")"
+
+    as "$ADMIN2" -0 trust rm --system "$good"
+    [[ ! -e $dir/$good ]] || fail "$ADMIN2 could not remove $ADMIN's key"
+    as "$ADMIN" -0 trust rm --system "$other"
+    [[ ! -e $dir/$other ]] || fail "$ADMIN could not remove $ADMIN2's key"
 }
 
 # own_tree_dirs USER: the trees USER has rendered (lock files aside).

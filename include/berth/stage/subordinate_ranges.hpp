@@ -28,4 +28,9 @@ std::vector<SubordinateRange> parseSubordinateFile(const std::string& text, cons
 // asked, so LDAP or SSSD ranges work as they do for newuidmap.
 std::vector<SubordinateRange> subordinateRangesOf(bool uids, const std::string& user, uint32_t uid);
 
+// The service on nsswitch.conf's `subid:` line, or "" when there is none
+// (then shadow, and subordinateRangesOf, read the files); `berth info`
+// names it.
+std::string subidService();
+
 } // namespace berth

@@ -149,22 +149,17 @@ void addReadablePaths(std::vector<std::string>& read)
         }
         ::closedir(d);
     }
-    // Credentials (the files credentials.cpp reads, for a token refresh)
-    // and the per-user certs.d. Not berth's configuration directory, which
-    // holds the trusted keys, nor containers' policy.json and registries.d.
+    // The per-user certs.d. Not the credential files: stage0 resolved the
+    // credentials before the fork (see runDownloadsInStage), and the files
+    // hold other registries' too. Not berth's configuration directory,
+    // which holds the trusted keys, nor containers' policy.json and
+    // registries.d.
     const char* home = std::getenv("HOME");
     const char* config = std::getenv("XDG_CONFIG_HOME");
-    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
     std::string configHome = config && config[0] == '/' ? std::string(config)
                              : home && home[0] == '/'   ? std::string(home) + "/.config"
                                                         : std::string();
-    if (!configHome.empty()) {
-        read.push_back(configHome + "/containers/auth.json");
-        read.push_back(configHome + "/containers/certs.d");
-    }
-    if (home && home[0] == '/') read.push_back(std::string(home) + "/.docker/config.json");
-    if (runtime && runtime[0] == '/')
-        read.push_back(std::string(runtime) + "/containers/auth.json");
+    if (!configHome.empty()) read.push_back(configHome + "/containers/certs.d");
 }
 
 } // namespace
@@ -316,9 +311,13 @@ Result<void> runDownloadsInStage(Store& store, HttpClient& http,
     }
     if (go.empty()) return ok();
 
-    // Tokens are asked for here, where the credentials are; the stage asks
-    // again only when the registry refuses the token (it has the same
-    // credential files to read).
+    // The credentials were resolved in stage0 before any of this (by
+    // findCredential, which runs credential helpers: the stage may not
+    // execute programs), and the first token is asked for here. The stage
+    // asks again only when the registry refuses the token mid-download;
+    // that refresh (RegistryClient::authorization) sends the username and
+    // password the stage holds in its copy of stage0's memory to the token
+    // server, and reads no file and runs no program.
     std::optional<std::string> authHeader;
     if (hooks.authorization) {
         BERTH_TRY(authHeader, hooks.authorization(false));

@@ -168,6 +168,9 @@ Result<void> RegistryClient::fetchToken(const AuthChallenge& challenge)
     return ok();
 }
 
+// Called inside the fetch stage for a refresh: it must stay HTTP only, with
+// the credential_ resolved at construction (no file, no credential helper;
+// the stage may read neither and execute nothing).
 Result<std::optional<std::string>> RegistryClient::authorization(bool refresh)
 {
     if (refresh && challenge_) BERTH_CHECK(fetchToken(*challenge_));

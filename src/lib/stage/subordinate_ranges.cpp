@@ -18,28 +18,6 @@ bool parseNumber(std::string_view text, uint64_t& out)
     return ec == std::errc() && end == text.data() + text.size();
 }
 
-// The service named on nsswitch.conf's `subid:` line, or "" when there is
-// none (then shadow uses the files).
-std::string subidService()
-{
-    auto text = readFile("/etc/nsswitch.conf", 1 << 20);
-    if (!text) return {};
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-        size_t eol = rest.find('\n');
-        std::string_view line = rest.substr(0, eol);
-        rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
-        size_t start = line.find_first_not_of(" \t");
-        if (start == std::string_view::npos || !line.substr(start).starts_with("subid:")) continue;
-        std::string_view value = line.substr(start + 6);
-        size_t first = value.find_first_not_of(" \t");
-        if (first == std::string_view::npos) return {};
-        value = value.substr(first);
-        return std::string(value.substr(0, value.find_first_of(" \t#")));
-    }
-    return {};
-}
-
 // libsubid's two calls, resolved at run time (see the header for why).
 struct LibsubidRange {
     unsigned long start;
@@ -69,6 +47,26 @@ std::vector<SubordinateRange> rangesFromLibsubid(bool uids, const std::string& u
 }
 
 } // namespace
+
+std::string subidService()
+{
+    auto text = readFile("/etc/nsswitch.conf", 1 << 20);
+    if (!text) return {};
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+        size_t eol = rest.find('\n');
+        std::string_view line = rest.substr(0, eol);
+        rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
+        size_t start = line.find_first_not_of(" \t");
+        if (start == std::string_view::npos || !line.substr(start).starts_with("subid:")) continue;
+        std::string_view value = line.substr(start + 6);
+        size_t first = value.find_first_not_of(" \t");
+        if (first == std::string_view::npos) return {};
+        value = value.substr(first);
+        return std::string(value.substr(0, value.find_first_of(" \t#")));
+    }
+    return {};
+}
 
 std::vector<SubordinateRange> parseSubordinateFile(const std::string& text, const std::string& user,
                                                    uint32_t uid)

@@ -152,6 +152,84 @@ bool scopeMatches(const KeyScope& scope, const std::string& prefix)
     return true;
 }
 
+// The system keyring is shared by every member of berth-admin (the
+// directories are 2775 root:berth-admin, see berth-system(1)): what one
+// admin creates there must stay changeable by the others, whoever created
+// it first and whatever their umask. So directories are 2775 (setgid keeps
+// the group) and key files 0664, set with fchmod rather than left to the
+// umask. The user's own keyring is private and keeps the umask's modes.
+constexpr mode_t kSharedDirectoryMode = 02775;
+constexpr mode_t kSharedFileMode = 0664;
+
+// One directory of the system keyring: created if missing; given the shared
+// mode when this user owns it (that also repairs one an older berth made
+// 0755 under its creator's umask).
+Result<void> makeSharedDirectory(const std::string& path)
+{
+    bool created = ::mkdir(path.c_str(), 0700) == 0;
+    if (!created && errno != EEXIST) return Error::fromErrno("create '" + path + "'");
+    // O_NOFOLLOW: the mode goes on the directory, never through a link.
+    BERTH_TRY(UniqueFd fd, openPath(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) return Error::fromErrno("stat '" + path + "'");
+    if ((created || st.st_uid == ::geteuid()) && (st.st_mode & 07777) != kSharedDirectoryMode &&
+        ::fchmod(fd.get(), kSharedDirectoryMode) < 0)
+        return Error::fromErrno("chmod '" + path + "'");
+    return ok();
+}
+
+// The directories from the system keyring `base` down to base/rel.
+Result<void> makeSharedDirectories(const std::string& base, const std::string& rel)
+{
+    auto slash = base.find_last_of('/');
+    if (slash != std::string::npos && slash > 0)
+        BERTH_CHECK(makeDirectories(base.substr(0, slash), 0755));
+    BERTH_CHECK(makeSharedDirectory(base));
+    std::string path = base;
+    size_t start = 0;
+    while (start < rel.size()) {
+        size_t end = rel.find('/', start);
+        if (end == std::string::npos) end = rel.size();
+        path += "/" + rel.substr(start, end - start);
+        BERTH_CHECK(makeSharedDirectory(path));
+        start = end + 1;
+    }
+    return ok();
+}
+
+// writeFileAtomic with the shared file mode set explicitly.
+Result<void> writeSharedFileAtomic(const std::string& path, std::string_view data)
+{
+    std::string tmp = path + ".tmp-" + randomHex(6);
+    BERTH_TRY(UniqueFd fd, openPath(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+    Result<void> written = ok();
+    if (::fchmod(fd.get(), kSharedFileMode) < 0) written = Error::fromErrno("chmod");
+    if (written) written = writeAll(fd.get(), data);
+    if (written && ::fsync(fd.get()) < 0) written = Error::fromErrno("fsync");
+    fd.reset();
+    if (written && ::rename(tmp.c_str(), path.c_str()) < 0)
+        written = Error::fromErrno("rename '" + tmp + "' to '" + path + "'");
+    if (!written) {
+        ::unlink(tmp.c_str());
+        return std::move(written).context("write '" + path + "'");
+    }
+    return ok();
+}
+
+// Creates <store>/<rel> and writes <store>/<rel>/<name>: with the shared
+// modes in the system keyring, under the umask in the user's.
+Result<void> writeKeyFile(KeyStore store, const std::string& base, const std::string& rel,
+                          const std::string& name, std::string_view data)
+{
+    std::string dir = base + "/" + rel;
+    if (store == KeyStore::System) {
+        BERTH_CHECK(makeSharedDirectories(base, rel).context("create '" + dir + "'"));
+        return writeSharedFileAtomic(dir + "/" + name, data);
+    }
+    BERTH_CHECK(makeDirectories(dir, 0755).context("create '" + dir + "'"));
+    return writeFileAtomic(dir + "/" + name, data, 0644);
+}
+
 } // namespace
 
 const char* keyStoreName(KeyStore store)
@@ -248,13 +326,11 @@ Result<TrustedKey> Keyring::add(KeyStore store, const KeyScope& scope, std::stri
     if (armoredKey.empty())
         return Error("key " + fpr + " is empty"); // an empty file would be a mask
     std::string prefix = scope.kind == KeyScope::Kind::Root ? "" : scope.prefix;
-    std::string dir = paths_.directory(store) + "/" + relativeDir(prefix);
-    std::string path = dir + "/" + fpr;
-    auto written = makeDirectories(dir, 0755).context("create '" + dir + "'");
-    if (written) written = writeFileAtomic(path, armoredKey, 0644);
+    std::string rel = relativeDir(prefix);
+    auto written = writeKeyFile(store, paths_.directory(store), rel, fpr, armoredKey);
     if (!written)
         return systemKeyringError(std::move(written).error(), store, paths_.directory(store));
-    return TrustedKey{prefix, fpr, store, path};
+    return TrustedKey{prefix, fpr, store, paths_.directory(store) + "/" + rel + "/" + fpr};
 }
 
 Result<std::vector<TrustedKey>> Keyring::remove(KeyStore store, std::string_view fingerprint,
@@ -276,8 +352,11 @@ Result<std::vector<TrustedKey>> Keyring::remove(KeyStore store, std::string_view
         if (masked || (store == KeyStore::System &&
                        pathExists(paths_.vendor + "/" + relativeDir(key.prefix) + "/" + fpr))) {
             // Deleting the System file would bring the Vendor one back.
-            BERTH_CHECK(makeDirectories(paths_.system + "/" + relativeDir(key.prefix), 0755));
-            BERTH_CHECK(writeFileAtomic(path, "", 0644).context("mask key " + fpr));
+            auto mask =
+                writeKeyFile(KeyStore::System, paths_.system, relativeDir(key.prefix), fpr, "");
+            if (!mask)
+                return systemKeyringError(std::move(mask).context("mask key " + fpr).error(), store,
+                                          paths_.system);
         } else if (::unlink(path.c_str()) < 0) {
             return systemKeyringError(Error::fromErrno("remove '" + path + "'"), store,
                                       paths_.directory(store));

@@ -169,3 +169,45 @@ TEST_CASE("an unreadable keyring directory is an error, not an empty keyring")
     CHECK_FALSE(keyring.list());
     ::chmod((f.paths.system + "/root.d").c_str(), 0755);
 }
+
+TEST_CASE("the system keyring is shared by its group whatever the umask; the user's is not")
+{
+    Fixture f;
+    Keyring keyring(f.paths);
+    auto modeOf = [](const std::string& path) {
+        struct stat st;
+        REQUIRE(::stat(path.c_str(), &st) == 0);
+        return st.st_mode & 07777;
+    };
+    // A prefix directory an older berth made under its creator's umask.
+    REQUIRE(makeDirectories(f.paths.system + "/prefix.d/example.com%2Fold", 0755));
+    REQUIRE(::chmod((f.paths.system + "/prefix.d/example.com%2Fold").c_str(), 0755) == 0);
+    mode_t saved = ::umask(077);
+    auto added = keyring.add(KeyStore::System, KeyScope::forPrefix("example.com/app"), kA, "A");
+    auto old = keyring.add(KeyStore::System, KeyScope::forPrefix("example.com/old"), kB, "B");
+    auto root = keyring.add(KeyStore::System, KeyScope::root(), kC, "C");
+    auto mine = keyring.add(KeyStore::User, KeyScope::forPrefix("example.com/app"), kD, "D");
+    ::umask(saved);
+    REQUIRE(added);
+    REQUIRE(old);
+    REQUIRE(root);
+    REQUIRE(mine);
+    for (const char* dir :
+         {"", "/prefix.d", "/prefix.d/example.com%2Fapp", "/prefix.d/example.com%2Fold", "/root.d"})
+        CHECK_MESSAGE(modeOf(f.paths.system + dir) == 02775, dir);
+    CHECK(modeOf(added->path) == 0664);
+    CHECK(modeOf(old->path) == 0664);
+    CHECK(modeOf(root->path) == 0664);
+    // The user's own keys stay as private as the umask makes them.
+    CHECK(modeOf(f.paths.user + "/prefix.d/example.com%2Fapp") == 0700);
+    CHECK(modeOf(mine->path) == 0600);
+
+    // A mask written by removal is shared the same way.
+    f.put(f.paths.vendor, "prefix.d/example.com%2Fvendor/" + kB, "vendor B");
+    saved = ::umask(077);
+    auto removed = keyring.remove(KeyStore::System, kB, KeyScope::forPrefix("example.com/vendor"));
+    ::umask(saved);
+    REQUIRE(removed);
+    CHECK(modeOf(f.paths.system + "/prefix.d/example.com%2Fvendor") == 02775);
+    CHECK(modeOf(f.paths.system + "/prefix.d/example.com%2Fvendor/" + kB) == 0664);
+}
