@@ -217,6 +217,16 @@ own_trees() { echo "$WORK/home/$1/.local/share/berth/system/trees"; }
     assert_contains "$output" "$(short_hex "$IMAGE_ID")"
 }
 
+@test "an image another member stored unsigned runs only with the runner's own consent" {
+    fetch_as "$MEMBER"
+    # The member chose --insecure-options=image when fetching; the admin did
+    # not, and the shared index is only the member's word for it.
+    as "$ADMIN" -125 --store=system run "$IMAGE_ID" true
+    assert_one_line_error "without a verified signature.*--insecure-options=image"
+    as "$ADMIN" -0 --store=system --insecure-options=image run "$IMAGE_ID" echo consented
+    assert_contains "$output" "consented"
+}
+
 @test "a user outside the groups gets one line naming the group to join" {
     as "$OUTSIDER" -125 --store=system --insecure-options=image fetch "oci:$IMAGE_DIR"
     assert_one_line_error "join group 'berth' \\(sudo usermod -aG berth $OUTSIDER\\)"

@@ -42,4 +42,20 @@ struct StoredImageVerdict {
 Result<StoredImageVerdict> verifyStoredImage(Store& store, const ImageRecord& image,
                                              const TrustOptions& options);
 
+// The signature check of verifyStoredImage alone, for an OCI image verified
+// by a key: its stored simple-signing signatures against today's keys.
+// Returns the fingerprint of the key that verifies it. ACIs have no stored
+// signature to check (their signature covers the .aci as fetched).
+Result<std::string> verifyStoredSignature(Store& store, const ImageRecord& image,
+                                          const TrustOptions& options);
+
+// What `berth run` checks of an image in the shared system store, beyond
+// what it checks everywhere (checkStoredImageTrust). Every member of group
+// berth writes the index, so what a record says of its verification is
+// another member's word, not the runner's: an image stored unsigned runs only
+// with the runner's own --insecure-options=image, and one recorded as
+// verified is verified again with gpg against the runner's trusted keys
+// (OCI; an ACI's signature is not kept, so it needs --insecure-options=image).
+Result<void> checkSystemStoreImage(Store& store, const ImageRecord& image, bool allowUnsigned);
+
 } // namespace berth

@@ -36,6 +36,14 @@ Result<PodImage> resolvePodImage(Store& store, const AciRuntimeImage& image,
     BERTH_TRY(ImageRecord record, store.index().resolve(reference));
     // The same check as `berth run IMAGE`: a manifest is no way around a key
     // the user has stopped trusting (berth trust rm). No gpg runs here.
+    // In the shared system store a record of how an ACI was verified is
+    // another member's word, and an ACI's signature is not kept to check it
+    // again (see checkSystemStoreImage).
+    if (!trust.allowUnsigned && store.isSystem())
+        return Error("image " + reference + " in the system store cannot be verified again (an " +
+                     "ACI's signature covers the .aci as fetched, which the store does not " +
+                     "keep); fetch it into your own store (--store=user), or run the pod with " +
+                     "--insecure-options=image");
     if (!trust.allowUnsigned)
         BERTH_CHECK(checkStoredImageTrust(
             store, record, trust.keyrings ? *trust.keyrings : KeyringPaths::defaults()));

@@ -4,13 +4,17 @@
 #include <berth/render/render.hpp>
 #include <berth/run/image_supply.hpp>
 #include <berth/trust/stored_image_trust.hpp>
+#include <berth/trust/stored_image_verification.hpp>
 #include <berth/trust/verified_import.hpp>
 
 namespace berth
 {
 
-Result<ImageRecord> EngineImageSupply::find(Store& store, const std::string& text,
-                                            bool allowUnsigned, const FetchOptions& fetch)
+namespace
+{
+
+Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowUnsigned,
+                              const FetchOptions& fetch)
 {
     BERTH_TRY(ImageReference reference, ImageReference::parse(text));
     if (reference.transport == ImageReference::Transport::Stored) {
@@ -32,6 +36,16 @@ Result<ImageRecord> EngineImageSupply::find(Store& store, const std::string& tex
     ImportOptions options;
     options.allowUnsigned = allowUnsigned;
     return importVerifiedImage(store, reference, options, TrustOptions{});
+}
+
+} // namespace
+
+Result<ImageRecord> EngineImageSupply::find(Store& store, const std::string& text,
+                                            bool allowUnsigned, const FetchOptions& fetch)
+{
+    BERTH_TRY(ImageRecord image, findImage(store, text, allowUnsigned, fetch));
+    if (store.isSystem()) BERTH_CHECK(checkSystemStoreImage(store, image, allowUnsigned));
+    return image;
 }
 
 Result<std::vector<std::string>>

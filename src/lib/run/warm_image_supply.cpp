@@ -12,8 +12,8 @@ Error WarmImageSupply::handOver(const std::string& why)
     return Error(why + ": the engine is needed");
 }
 
-Result<ImageRecord> WarmImageSupply::find(Store& store, const std::string& text,
-                                          bool /*allowUnsigned*/, const FetchOptions& /*fetch*/)
+Result<ImageRecord> WarmImageSupply::find(Store& store, const std::string& text, bool allowUnsigned,
+                                          const FetchOptions& /*fetch*/)
 {
     auto reference = ImageReference::parse(text);
     if (!reference || reference->transport != ImageReference::Transport::Stored)
@@ -22,6 +22,10 @@ Result<ImageRecord> WarmImageSupply::find(Store& store, const std::string& text,
     if (!image) return handOver("'" + text + "' is not in the store");
     // The same check, and so the same refusal, as the engine's.
     BERTH_CHECK(checkStoredImageTrust(store, *image, KeyringPaths::defaults()));
+    // Another member's record of a verification is checked again with gpg
+    // (checkSystemStoreImage), which only the engine has.
+    if (store.isSystem() && !allowUnsigned)
+        return handOver("an image in the system store is verified again");
     return image;
 }
 

@@ -133,13 +133,30 @@ Result<StoredImageVerdict> verifyStoredImage(Store& store, const ImageRecord& im
         result.fingerprint = image.verifiedBy;
         return result;
     }
+    BERTH_TRY(result.fingerprint, verifyStoredSignature(store, image, options));
+    result.signatureChecked = true;
+    return result;
+}
 
+Result<std::string> verifyStoredSignature(Store& store, const ImageRecord& image,
+                                          const TrustOptions& options)
+{
+    if (image.format != ImageFormat::Oci || !image.manifestDigest)
+        return Error("image '" + image.name + "' (" + image.id + ") has no stored signature " +
+                     "to check: an ACI's signature covers the .aci as fetched, which the " +
+                     "store does not keep");
     BERTH_TRY(std::optional<std::string> text,
               store.index().getCache(storedSignaturesKey(*image.manifestDigest)));
     if (!text)
         return Error("image '" + image.name + "' (" + image.id + ") has no stored signature to " +
                      "check; fetch it again with 'berth fetch " + image.source + "'");
     BERTH_TRY(StoredSignatures stored, decodeStoredSignatures(*text));
+    // The signatures must be for this image's name: a record re-pointed at
+    // another repository's signed manifest is not the image that was asked for.
+    BERTH_TRY(std::string signedName, trustNameForDockerReference(stored.reference));
+    if (!image.name.empty() && signedName != image.name)
+        return Error("image '" + image.name + "' (" + image.id + "): its stored signatures are " +
+                     "for '" + signedName + "'; remove the image and fetch it again");
     BERTH_TRY(Digest signedDigest, Digest::parse(stored.signedDigest));
     if (!(signedDigest == *image.manifestDigest)) {
         // Signed through its index: the kept index must still be the signed
@@ -160,9 +177,26 @@ Result<StoredImageVerdict> verifyStoredImage(Store& store, const ImageRecord& im
         BERTH_TRY(std::string name, trustNameForDockerReference(stored.reference));
         return Error(describeVerdict(verdict, name));
     }
-    result.fingerprint = verdict.fingerprint;
-    result.signatureChecked = true;
-    return result;
+    return verdict.fingerprint;
+}
+
+Result<void> checkSystemStoreImage(Store& store, const ImageRecord& image, bool allowUnsigned)
+{
+    if (allowUnsigned) return ok(); // the runner's own --insecure-options=image
+    std::string what = "image '" + (image.name.empty() ? image.id : image.name) + "'";
+    if (image.verifiedBy.empty() || image.verifiedBy == "insecure")
+        return Error(what + " was stored in the system store without a verified signature, " +
+                     "by another member's choice; run it with --insecure-options=image if " +
+                     "you accept that, or fetch it from a signed source");
+    if (image.format == ImageFormat::Aci)
+        return Error(what + " in the system store cannot be verified again (an ACI's " +
+                     "signature covers the .aci as fetched, which the store does not keep); " +
+                     "fetch it into your own store (--store=user), or run it with " +
+                     "--insecure-options=image");
+    TrustOptions options;
+    BERTH_CHECK(
+        verifyStoredSignature(store, image, options).context(what + " in the system store"));
+    return ok();
 }
 
 } // namespace berth
