@@ -351,7 +351,15 @@ Result<void> checkSystemStoreAccess(const std::string& root)
           Need{"/index", W_OK | X_OK}, Need{"/index/index.db", R_OK | W_OK}, Need{"/lock", R_OK}}) {
         std::string path = root + need.path;
         if (::faccessat(AT_FDCWD, path.c_str(), need.mode, AT_EACCESS) == 0) continue;
-        if (errno == EACCES || errno == EPERM) return notAllowed(root, groupText);
+        if (errno == EACCES || errno == EPERM) {
+            // A directory some other way made (root's own store, say) is no
+            // shared store yet: joining its group would not be the answer.
+            if (groupText != kStoreGroup)
+                return Error("the system store '" + root + "' belongs to group '" + groupText +
+                             "', not '" + kStoreGroup +
+                             "'; an administrator sets it up with 'sudo berth system setup'");
+            return notAllowed(root, groupText);
+        }
         if (errno == ENOENT)
             return Error("the system store '" + root + "' is incomplete ('" + path +
                          "' is missing); an administrator repairs it with 'sudo berth system "
