@@ -33,7 +33,7 @@ plain_blob_gets() {
 }
 
 @test "twenty simultaneous berth run --pull=new --rm of an unstored image: all succeed, one download per blob" {
-    local layout=$FIXTURES/oci-layered manifest blobs=() blob i pids=() failed=0
+    local layout=$FIXTURES/oci-layered manifest blobs=() blob
     push "$layout:latest" "$PLAIN/test/run20:latest" --dest-tls-verify=false
     manifest=$(jq -r '.manifests[0].digest' "$layout/index.json")
     mapfile -t blobs < <(jq -r '.config.digest, .layers[].digest' "$layout/blobs/${manifest/://}")
@@ -41,19 +41,9 @@ plain_blob_gets() {
     for blob in "${blobs[@]}"; do
         [[ $(plain_blob_gets test/run20 "$blob") == 0 ]] || fail "$blob was served before the runs"
     done
-    for ((i = 0; i < 20; i++)); do
-        "$BERTH" --root "$STORE" --quiet --insecure-options=image,http run --pull=new --rm \
-            "docker://$PLAIN/test/run20" true \
-            >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
-        pids+=($!)
-    done
-    for i in "${!pids[@]}"; do
-        if ! wait "${pids[$i]}"; then
-            failed=$((failed + 1))
-            echo "run $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
-        fi
-    done
-    ((failed == 0)) || fail "$failed of 20 runs failed"
+    berth_concurrently 20 --quiet --insecure-options=image,http run --pull=new --rm \
+        "docker://$PLAIN/test/run20" true
+    ((FAILED == 0)) || fail "$FAILED of 20 runs failed"
     for blob in "${blobs[@]}"; do
         [[ $(plain_blob_gets test/run20 "$blob") == 1 ]] ||
             fail "$blob served $(plain_blob_gets test/run20 "$blob") times"

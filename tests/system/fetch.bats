@@ -268,23 +268,13 @@ kill_mid_blob() {
 }
 
 @test "twenty simultaneous fetches of one image: one download per blob, all succeed" {
-    local log=$SERVERS_DIR/plain/log layer config i pids=() failed=0 expected
+    local log=$SERVERS_DIR/plain/log layer config i expected
     layer=$(layer_digest "$FIXTURES/oci-gzip")
     expected=$(layout_id "$FIXTURES/oci-gzip")
     config=$expected
     [[ $(blob_gets "$log" test/conc "$layer") == 0 ]] || skip "test/conc was fetched before"
-    for ((i = 0; i < 20; i++)); do
-        "$BERTH" --root "$STORE" --quiet --insecure-options=image,http fetch \
-            "docker://$PLAIN/test/conc" >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
-        pids+=($!)
-    done
-    for i in "${!pids[@]}"; do
-        if ! wait "${pids[$i]}"; then
-            failed=$((failed + 1))
-            echo "fetch $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
-        fi
-    done
-    [[ $failed == 0 ]] || fail "$failed fetches failed"
+    berth_concurrently 20 --quiet --insecure-options=image,http fetch "docker://$PLAIN/test/conc"
+    [[ $FAILED == 0 ]] || fail "$FAILED fetches failed"
     for ((i = 0; i < 20; i++)); do
         [[ $(cat "$BATS_TEST_TMPDIR/out.$i") == "$expected" ]] || fail "fetch $i printed another ID"
     done

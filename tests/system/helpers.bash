@@ -181,6 +181,26 @@ fetch() {
     assert_image_id "$IMAGE_ID"
 }
 
+# berth_concurrently N ARGS...: start N `berth ARGS` on the test's store at
+# once and wait for them all. Berth I's stdout and stderr are
+# $BATS_TEST_TMPDIR/out.I and err.I. Sets FAILED to how many failed, and
+# prints what each of those said.
+berth_concurrently() {
+    local n=$1 i pids=()
+    shift
+    for ((i = 0; i < n; i++)); do
+        "$BERTH" --root "$STORE" "$@" >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
+        pids+=($!)
+    done
+    FAILED=0
+    for i in "${!pids[@]}"; do
+        if ! wait "${pids[$i]}"; then
+            FAILED=$((FAILED + 1))
+            echo "berth $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
+        fi
+    done
+}
+
 # has_command WORDS...: berth offers the command WORDS (e.g. `image render`),
 # going by the Subcommands section of each parent's --help. (`berth NAME
 # --help` is no test: the parser prints the top-level help for an unknown NAME.)
