@@ -34,65 +34,12 @@ die() {
     exit 2
 }
 
-apt_mirror() {
-    if [[ -n ${MIRROR:-} ]]; then echo "$MIRROR"; return; fi
-    local m
-    m=$(sed -n 's/^URIs: *\([^ ]*debian\/*\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-    [[ -n $m ]] || m=$(awk '$1 == "deb" && $3 ~ /bookworm$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-    echo "${m:-http://deb.debian.org/debian}"
-}
-
-# The OCI layout: one gzip layer of a debootstrap'd minbase tree, a config
-# with its diff_id.
-build_layout() {
-    [[ $(id -u) -eq 0 ]] || die "no $layout yet; build it once as root: sudo $0"
-    command -v debootstrap >/dev/null || die "debootstrap is missing (contrib/install-deps.sh bench)"
-    mkdir -p "$cache"
-    local rootfs=$cache/rootfs tmp=$layout.tmp diff_id layer layer_size config config_size
-    local manifest manifest_size arch
-    if [[ ! -x $rootfs/bin/sh ]]; then
-        rm -rf "$rootfs"
-        echo "fetch.sh: debootstrap --variant=minbase bookworm from $(apt_mirror)" >&2
-        debootstrap --variant=minbase bookworm "$rootfs" "$(apt_mirror)" >"$cache/debootstrap.log" 2>&1 ||
-            die "debootstrap failed, see $cache/debootstrap.log"
-        rm -rf "$rootfs/var/cache/apt/archives/"*.deb
-    fi
-    rm -rf "$tmp"
-    mkdir -p "$tmp/blobs/sha256"
-    tar --numeric-owner --xattrs --sort=name -C "$rootfs" -cf "$tmp/layer.tar" .
-    diff_id=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
-    gzip -6 -n -c "$tmp/layer.tar" >"$tmp/layer.tar.gz"
-    rm "$tmp/layer.tar"
-    layer=$(sha256sum "$tmp/layer.tar.gz" | cut -d' ' -f1)
-    layer_size=$(stat -c %s "$tmp/layer.tar.gz")
-    mv "$tmp/layer.tar.gz" "$tmp/blobs/sha256/$layer"
-    arch=$(dpkg --print-architecture)
-    jq -cn --arg d "sha256:$diff_id" --arg a "$arch" \
-        '{architecture: $a, os: "linux", config: {Cmd: ["/bin/bash"]}, rootfs: {type: "layers", diff_ids: [$d]}}' \
-        >"$tmp/config.json"
-    config=$(sha256sum "$tmp/config.json" | cut -d' ' -f1)
-    config_size=$(stat -c %s "$tmp/config.json")
-    mv "$tmp/config.json" "$tmp/blobs/sha256/$config"
-    jq -cn --arg c "sha256:$config" --argjson cs "$config_size" --arg l "sha256:$layer" \
-        --argjson ls "$layer_size" \
-        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-          config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
-          layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $l, size: $ls}]}' \
-        >"$tmp/manifest.json"
-    manifest=$(sha256sum "$tmp/manifest.json" | cut -d' ' -f1)
-    manifest_size=$(stat -c %s "$tmp/manifest.json")
-    mv "$tmp/manifest.json" "$tmp/blobs/sha256/$manifest"
-    jq -cn --arg m "sha256:$manifest" --argjson ms "$manifest_size" \
-        '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
-          digest: $m, size: $ms, annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' \
-        >"$tmp/index.json"
-    echo '{"imageLayoutVersion":"1.0.0"}' >"$tmp/oci-layout"
-    chmod -R a+rX "$tmp"
-    mv "$tmp" "$layout"
-}
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 
 if [[ ! -f $layout/index.json ]]; then
-    build_layout
+    [[ $(id -u) -eq 0 ]] || die "no $layout yet; build it once as root: sudo $0"
+    bench_build_debian_layout "$cache" "$layout" || exit 2
 fi
 if [[ $(id -u) -eq 0 ]]; then
     echo "built $layout; now run $0 as an unprivileged user with subordinate ids"
@@ -132,7 +79,8 @@ echo "# $(uptime)"
 echo "# image: $layout ($(du -sh "$layout" | cut -f1) compressed)"
 servers_init "$work/servers"
 start_registry bench
-registry=127.0.0.1:$REGISTRY_PORT
+# shellcheck disable=SC2153 # set by start_registry
+registry=$REGISTRY
 push "$layout:latest" "$registry/bench/debian:latest" --dest-tls-verify=false
 ref=$registry/bench/debian:latest
 

@@ -28,52 +28,13 @@ RUNS=${BENCH_RUNS:-5}
 layout=$CACHE/debian12-minbase-oci
 
 say() { printf 'unpack.sh: %s\n' "$*" >&2; }
-
-apt_mirror() {
-    if [ -n "${MIRROR:-}" ]; then echo "$MIRROR"; return; fi
-    m=$(sed -n 's/^URIs: *\([^ ]*debian\/*\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-    [ -n "$m" ] || m=$(awk '$1 == "deb" && $3 ~ /bookworm$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-    echo "${m:-http://deb.debian.org/debian}"
-}
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 
 build_layout() {
     [ -f "$layout/index.json" ] && return
     [ "$(id -u)" = 0 ] || { say "the first run builds the image with debootstrap: run it as root"; exit 1; }
-    mkdir -p "$CACHE"
-    rootfs=$CACHE/rootfs
-    if [ ! -x "$rootfs/bin/sh" ]; then
-        rm -rf "$rootfs"
-        say "debootstrap --variant=minbase bookworm from $(apt_mirror) (a few minutes)"
-        debootstrap --variant=minbase bookworm "$rootfs" "$(apt_mirror)" >"$CACHE/debootstrap.log" 2>&1 ||
-            { say "debootstrap failed, see $CACHE/debootstrap.log"; exit 1; }
-        rm -rf "$rootfs/var/cache/apt/archives/"*.deb
-    fi
-    tmp=$layout.tmp
-    rm -rf "$tmp"
-    mkdir -p "$tmp/blobs/sha256"
-    say "packing the OCI layout"
-    tar --numeric-owner --xattrs --sort=name -C "$rootfs" -cf "$tmp/layer.tar" .
-    diff_id=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
-    gzip -6 -n -c "$tmp/layer.tar" >"$tmp/layer.tar.gz"
-    rm "$tmp/layer.tar"
-    layer=$(sha256sum "$tmp/layer.tar.gz" | cut -d' ' -f1)
-    layer_size=$(stat -c %s "$tmp/layer.tar.gz")
-    mv "$tmp/layer.tar.gz" "$tmp/blobs/sha256/$layer"
-    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/bash"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-        "$diff_id" >"$tmp/config.json"
-    config=$(sha256sum "$tmp/config.json" | cut -d' ' -f1)
-    config_size=$(stat -c %s "$tmp/config.json")
-    mv "$tmp/config.json" "$tmp/blobs/sha256/$config"
-    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
-        "$config" "$config_size" "$layer" "$layer_size" >"$tmp/manifest.json"
-    manifest=$(sha256sum "$tmp/manifest.json" | cut -d' ' -f1)
-    manifest_size=$(stat -c %s "$tmp/manifest.json")
-    mv "$tmp/manifest.json" "$tmp/blobs/sha256/$manifest"
-    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
-        "$manifest" "$manifest_size" >"$tmp/index.json"
-    printf '{"imageLayoutVersion":"1.0.0"}' >"$tmp/oci-layout"
-    chmod -R a+rX "$tmp"
-    mv "$tmp" "$layout"
+    bench_build_debian_layout "$CACHE" "$layout" || exit 1
 }
 
 # The mean seconds of a command, with a cleanup before every run.

@@ -13,11 +13,10 @@ load helpers
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
 setup_file() {
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
+    make_fixtures
+    use_fixtures
     servers_init "$BATS_FILE_TMPDIR/servers"
-    make_ca "$SERVERS_DIR/ca"
+    make_servers_ca
     local www=$SERVERS_DIR/www
     mkdir -p "$www/images/example.com" "$www/cached"
     cp "$FIXTURES/busybox-gz.aci" "$www/busybox.aci"
@@ -25,11 +24,10 @@ setup_file() {
     echo "signature placeholder" >"$www/busybox.aci.asc"
     cp "$FIXTURES/busybox-gz.aci" "$www/cached/busybox.aci"
     # A copy signed by a test key, and one with no signature at all.
-    KEYS=$BATS_FILE_TMPDIR/keys
-    sh "$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh" make "$KEYS" >&3 2>&1
+    make_test_keys
     mkdir -p "$www/signed" "$www/unsigned"
     cp "$FIXTURES/busybox-gz.aci" "$www/signed/busybox.aci"
-    sh "$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh" sign "$KEYS" good detach \
+    sh "$KEYS_SH" sign "$KEYS" good detach \
         "$www/signed/busybox.aci" "$www/signed/busybox.aci.asc"
     cp "$FIXTURES/busybox-gz.aci" "$www/unsigned/busybox.aci"
     local v=$BUSYBOX_VERSION a=$ACI_ARCH
@@ -47,27 +45,19 @@ HTML
     FILES_PORT=$HTTPS_PORT
     start_https_server cached "$www/cached" --max-age 300
     CACHED_PORT=$HTTPS_PORT
-    export SERVERS_DIR FILES_PORT CACHED_PORT KEYS
+    export SERVERS_DIR FILES_PORT CACHED_PORT
 }
 
 teardown_file() {
     stop_servers
-    sh "$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh" stop "$KEYS"
+    stop_test_keys
 }
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export HOME=$BATS_TEST_TMPDIR/home
-    mkdir -p "$HOME"
-    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    INSECURE=--insecure-options=image
+    use_fetch_env
+    local host
     for host in "127.0.0.1:$FILES_PORT" "127.0.0.1:$CACHED_PORT" example.com; do
-        mkdir -p "$XDG_CONFIG_HOME/containers/certs.d/$host"
-        cp "$SERVERS_DIR/ca/ca.crt" "$XDG_CONFIG_HOME/containers/certs.d/$host/"
+        trust_test_ca "$host"
     done
 }
 

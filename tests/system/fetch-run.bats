@@ -11,10 +11,10 @@ load helpers
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
 setup_file() {
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
+    make_fixtures
     servers_init "$BATS_FILE_TMPDIR/servers"
     start_registry plain
-    PLAIN=127.0.0.1:$REGISTRY_PORT
+    PLAIN=$REGISTRY
     export SERVERS_DIR PLAIN
 }
 
@@ -23,48 +23,30 @@ teardown_file() {
 }
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
-    export HOME=$BATS_TEST_TMPDIR/home
-    mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
-    chmod 0700 "$XDG_RUNTIME_DIR"
-    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
+    use_fetch_env
 }
 
-# blob_gets REPO DIGEST: how many times the registry served that blob whole.
-blob_gets() {
-    grep -c "\"GET /v2/$1/blobs/$2 HTTP/1.1\" 200" "$SERVERS_DIR/plain/log" || true
+# plain_blob_gets REPO DIGEST: how many times the plain registry served
+# that blob whole.
+plain_blob_gets() {
+    blob_gets "$SERVERS_DIR/plain/log" "$@"
 }
 
 @test "twenty simultaneous berth run --pull=new --rm of an unstored image: all succeed, one download per blob" {
-    local layout=$FIXTURES/oci-layered manifest blobs=() blob i pids=() failed=0
+    local layout=$FIXTURES/oci-layered manifest blobs=() blob
     push "$layout:latest" "$PLAIN/test/run20:latest" --dest-tls-verify=false
     manifest=$(jq -r '.manifests[0].digest' "$layout/index.json")
     mapfile -t blobs < <(jq -r '.config.digest, .layers[].digest' "$layout/blobs/${manifest/://}")
     ((${#blobs[@]} >= 3)) || fail "the layered fixture has only ${#blobs[@]} blobs"
     for blob in "${blobs[@]}"; do
-        [[ $(blob_gets test/run20 "$blob") == 0 ]] || fail "$blob was served before the runs"
+        [[ $(plain_blob_gets test/run20 "$blob") == 0 ]] || fail "$blob was served before the runs"
     done
-    for ((i = 0; i < 20; i++)); do
-        "$BERTH" --root "$STORE" --quiet --insecure-options=image,http run --pull=new --rm \
-            "docker://$PLAIN/test/run20" true \
-            >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
-        pids+=($!)
-    done
-    for i in "${!pids[@]}"; do
-        if ! wait "${pids[$i]}"; then
-            failed=$((failed + 1))
-            echo "run $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
-        fi
-    done
-    ((failed == 0)) || fail "$failed of 20 runs failed"
+    berth_concurrently 20 --quiet --insecure-options=image,http run --pull=new --rm \
+        "docker://$PLAIN/test/run20" true
+    ((FAILED == 0)) || fail "$FAILED of 20 runs failed"
     for blob in "${blobs[@]}"; do
-        [[ $(blob_gets test/run20 "$blob") == 1 ]] ||
-            fail "$blob served $(blob_gets test/run20 "$blob") times"
+        [[ $(plain_blob_gets test/run20 "$blob") == 1 ]] ||
+            fail "$blob served $(plain_blob_gets test/run20 "$blob") times"
     done
     # The image is stored once, under its name; no pod is left behind.
     run_berth -0 image list

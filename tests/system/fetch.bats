@@ -11,17 +11,14 @@ load helpers
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
 setup_file() {
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
+    make_fixtures
+    use_fixtures
     servers_init "$BATS_FILE_TMPDIR/servers"
-    make_ca "$SERVERS_DIR/ca"
-    mkdir -p "$SERVERS_DIR/push-certs"
-    cp "$SERVERS_DIR/ca/ca.crt" "$SERVERS_DIR/push-certs/"
+    make_servers_ca
     start_registry secure tls auth alice s3cret
-    SECURE=127.0.0.1:$REGISTRY_PORT
+    SECURE=$REGISTRY
     start_registry plain
-    PLAIN=127.0.0.1:$REGISTRY_PORT
+    PLAIN=$REGISTRY
     local to_secure=(--dest-cert-dir "$SERVERS_DIR/push-certs" --dest-creds alice:s3cret)
     local to_plain=(--dest-tls-verify=false)
     push "$FIXTURES/oci-gzip:latest" "$SECURE/test/busybox:latest" "${to_secure[@]}"
@@ -42,23 +39,7 @@ teardown_file() {
 }
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
-    export HOME=$BATS_TEST_TMPDIR/home
-    mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
-    chmod 0700 "$XDG_RUNTIME_DIR"
-    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    INSECURE=--insecure-options=image
-}
-
-# trust_test_ca HOST:PORT [FILE]: put the test CA (or FILE) in the user's certs.d.
-trust_test_ca() {
-    mkdir -p "$XDG_CONFIG_HOME/containers/certs.d/$1"
-    cp "${2:-$SERVERS_DIR/ca/ca.crt}" "$XDG_CONFIG_HOME/containers/certs.d/$1/ca.crt"
+    use_fetch_env
 }
 
 # config_digest LAYOUT: the image ID an import of the layout's "latest" gives.
@@ -81,12 +62,6 @@ assert_no_staging_left() {
     local left
     left=$(find "$STORE/tmp" -mindepth 1 -not -name 'fetch-*.lock' -print)
     [[ -z $left ]] || fail "left in the store's tmp/: $left"
-}
-
-# blob_gets LOG REPO DIGEST [STATUS]: how many times the registry served
-# that blob (with that status, 200 unless told).
-blob_gets() {
-    grep -c "\"GET /v2/$2/blobs/$3 HTTP/1.1\" ${4:-200}" "$1" || true
 }
 
 # whole_gets LOG REPO DIGEST SIZE: how many times the registry sent all
@@ -293,23 +268,13 @@ kill_mid_blob() {
 }
 
 @test "twenty simultaneous fetches of one image: one download per blob, all succeed" {
-    local log=$SERVERS_DIR/plain/log layer config i pids=() failed=0 expected
+    local log=$SERVERS_DIR/plain/log layer config i expected
     layer=$(layer_digest "$FIXTURES/oci-gzip")
     expected=$(layout_id "$FIXTURES/oci-gzip")
     config=$expected
     [[ $(blob_gets "$log" test/conc "$layer") == 0 ]] || skip "test/conc was fetched before"
-    for ((i = 0; i < 20; i++)); do
-        "$BERTH" --root "$STORE" --quiet --insecure-options=image,http fetch \
-            "docker://$PLAIN/test/conc" >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
-        pids+=($!)
-    done
-    for i in "${!pids[@]}"; do
-        if ! wait "${pids[$i]}"; then
-            failed=$((failed + 1))
-            echo "fetch $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
-        fi
-    done
-    [[ $failed == 0 ]] || fail "$failed fetches failed"
+    berth_concurrently 20 --quiet --insecure-options=image,http fetch "docker://$PLAIN/test/conc"
+    [[ $FAILED == 0 ]] || fail "$FAILED fetches failed"
     for ((i = 0; i < 20; i++)); do
         [[ $(cat "$BATS_TEST_TMPDIR/out.$i") == "$expected" ]] || fail "fetch $i printed another ID"
     done

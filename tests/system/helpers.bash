@@ -18,21 +18,91 @@ BERTH_SOURCE_ROOT=${BERTH_SOURCE_ROOT:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 
 setup_file() {
     # Cached: after the first test file built them this returns at once.
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1 ||
-        return 1
+    make_fixtures || return 1
 }
 
 setup() {
+    use_test_store
+    use_fixtures
+}
+
+teardown() {
+    remove_test_files
+}
+
+# --- pieces of set-up --------------------------------------------------------
+# A file that needs more than the defaults above writes its own setup_file,
+# setup or teardown from these.
+
+# make_fixtures: build the busybox images into $FIXTURES (once per build
+# directory: the script caches them).
+make_fixtures() {
+    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
+}
+
+# use_test_store: a fresh store ($STORE) in the test's own directory, with
+# the XDG data and config directories beside it, so that anything that
+# ignores --root stays away from the real home directory.
+use_test_store() {
     STORE=$BATS_TEST_TMPDIR/store
-    # Keep anything that ignores --root away from the real home directory.
     export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
     export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
+}
+
+# use_fixtures: the fixture images' IDs and names (fixtures.env), and
+# $INSECURE, the option that imports them unsigned.
+use_fixtures() {
     # shellcheck source=/dev/null
     source "$FIXTURES/fixtures.env"
     INSECURE=--insecure-options=image
 }
 
-teardown() {
+# use_runtime_dir: an XDG_RUNTIME_DIR of the test's own (run state,
+# credentials), private as systemd makes one.
+use_runtime_dir() {
+    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+    mkdir -p "$XDG_RUNTIME_DIR"
+    chmod 0700 "$XDG_RUNTIME_DIR"
+}
+
+# use_test_home: a HOME of the test's own (containers config, .bashrc).
+use_test_home() {
+    export HOME=$BATS_TEST_TMPDIR/home
+    mkdir -p "$HOME"
+}
+
+# unset_proxies: the test servers are on 127.0.0.1; a proxy from the
+# caller's environment must not stand between them and berth.
+unset_proxies() {
+    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+}
+
+# use_run_env: a fresh store, runtime directory and the fixtures: what a
+# test that runs containers needs.
+use_run_env() {
+    use_test_store
+    use_runtime_dir
+    use_fixtures
+}
+
+# use_fetch_env: use_run_env, with a HOME of its own and no proxies: what a
+# test that talks to the test servers needs.
+use_fetch_env() {
+    use_run_env
+    use_test_home
+    unset_proxies
+}
+
+# import_busybox: import the busybox OCI fixture unsigned and set IMAGE to
+# its ID, so that the runs of a test print nothing of their own.
+import_busybox() {
+    fetch "oci:$FIXTURES/oci-gzip"
+    # shellcheck disable=SC2034 # read by the tests
+    IMAGE=$IMAGE_ID
+}
+
+# remove_test_files: what teardown does; for a file's own teardown.
+remove_test_files() {
     # Rendered trees hold files owned by subordinate ids, which bats' own
     # clean-up (plain rm as this user) cannot always remove.
     local entry
@@ -41,6 +111,26 @@ teardown() {
     done
     return 0
 }
+
+# --- test keys (tests/fixtures/keys/keys.sh) ---------------------------------
+
+KEYS_SH=$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh
+
+# make_test_keys: this file's OpenPGP keys in $BATS_FILE_TMPDIR/keys, exported
+# as KEYS; for setup_file, with stop_test_keys in teardown_file.
+make_test_keys() {
+    KEYS=$BATS_FILE_TMPDIR/keys
+    sh "$KEYS_SH" make "$KEYS" >&3 2>&1
+    export KEYS
+}
+
+# stop_test_keys: stop the gpg-agent that signing with the keys started.
+stop_test_keys() {
+    sh "$KEYS_SH" stop "$KEYS"
+}
+
+# fpr NAME: the fingerprint of test key NAME.
+fpr() { cat "$KEYS/$1.fpr"; }
 
 # --- running berth ---------------------------------------------------------
 
@@ -55,13 +145,32 @@ run_berth() {
         shift
     fi
     run --separate-stderr "$BERTH" --root "$STORE" "$@"
-    echo "\$ berth --root \$STORE $*"
-    echo "  exit status: $status"
-    [[ -n $output ]] && printf '  stdout: %s\n' "${lines[@]}"
-    [[ -n $stderr ]] && printf '  stderr: %s\n' "${stderr_lines[@]}"
+    show_run "berth --root \$STORE $*"
     if [[ -n $expect ]]; then
         assert_status "${expect#-}"
     fi
+}
+
+# show_run COMMAND: after bats' `run --separate-stderr`, print the command
+# as given, its exit status and what it printed, so that a failing test
+# shows them.
+show_run() {
+    echo "\$ $1"
+    echo "  exit status: $status"
+    [[ -n $output ]] && printf '  stdout: %s\n' "${lines[@]}"
+    [[ -n $stderr ]] && printf '  stderr: %s\n' "${stderr_lines[@]}"
+    return 0
+}
+
+# berth_run [-N] ARGS...: `berth run ARGS` with the images imported unsigned
+# ($INSECURE); -N asserts the exit status.
+berth_run() {
+    local expect=()
+    if [[ ${1:-} =~ ^-[0-9]+$ ]]; then
+        expect=("$1")
+        shift
+    fi
+    run_berth "${expect[@]}" "$INSECURE" run "$@"
 }
 
 # fetch IMAGE...: import with the signature check off (signatures come in a
@@ -70,6 +179,26 @@ fetch() {
     run_berth -0 "$INSECURE" fetch "$@"
     IMAGE_ID=$(printf '%s\n' "$output" | sed '/^[[:space:]]*$/d' | tail -1)
     assert_image_id "$IMAGE_ID"
+}
+
+# berth_concurrently N ARGS...: start N `berth ARGS` on the test's store at
+# once and wait for them all. Berth I's stdout and stderr are
+# $BATS_TEST_TMPDIR/out.I and err.I. Sets FAILED to how many failed, and
+# prints what each of those said.
+berth_concurrently() {
+    local n=$1 i pids=()
+    shift
+    for ((i = 0; i < n; i++)); do
+        "$BERTH" --root "$STORE" "$@" >"$BATS_TEST_TMPDIR/out.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
+        pids+=($!)
+    done
+    FAILED=0
+    for i in "${!pids[@]}"; do
+        if ! wait "${pids[$i]}"; then
+            FAILED=$((FAILED + 1))
+            echo "berth $i failed: $(cat "$BATS_TEST_TMPDIR/err.$i")"
+        fi
+    done
 }
 
 # has_command WORDS...: berth offers the command WORDS (e.g. `image render`),

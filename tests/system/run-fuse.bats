@@ -8,26 +8,9 @@
 load helpers
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg-run
-    mkdir -p "$XDG_RUNTIME_DIR"
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    INSECURE=--insecure-options=image
-    fetch "oci:$FIXTURES/oci-gzip"
-    IMAGE=$IMAGE_ID
+    use_run_env
+    import_busybox
     export BERTH_OVERLAY=fuse
-}
-
-berth_run() {
-    local expect=()
-    if [[ ${1:-} =~ ^-[0-9]+$ ]]; then
-        expect=("$1")
-        shift
-    fi
-    run_berth "${expect[@]}" "$INSECURE" run "$@"
 }
 
 @test "BERTH_OVERLAY=fuse: the root is fuse-overlayfs with the image's files" {

@@ -8,28 +8,17 @@
 
 load helpers
 
-KEYS_SH=$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh
-
 setup_file() {
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
-    KEYS=$BATS_FILE_TMPDIR/keys
-    sh "$KEYS_SH" make "$KEYS" >&3 2>&1
-    export KEYS
+    make_fixtures
+    make_test_keys
 }
 
 teardown_file() {
-    sh "$KEYS_SH" stop "$KEYS"
+    stop_test_keys
 }
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg-run
-    mkdir -p "$XDG_RUNTIME_DIR"
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    INSECURE=--insecure-options=image
+    use_run_env
 }
 
 # pod_manifest IMAGE-JSON: a one-app pod manifest naming the image so.

@@ -11,16 +11,8 @@
 load helpers
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg-run
-    mkdir -p "$XDG_RUNTIME_DIR"
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    INSECURE=--insecure-options=image
-    fetch "oci:$FIXTURES/oci-gzip"
-    IMAGE=$IMAGE_ID
+    use_run_env
+    import_busybox
     SERVER_PID=
     export PIDFILE=$BATS_TEST_TMPDIR/berth.pid
 }
@@ -30,11 +22,7 @@ teardown() {
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
     fi
-    local entry
-    for entry in "$BATS_TEST_TMPDIR"/* "$BATS_TEST_TMPDIR"/.[!.]*; do
-        [[ -e $entry || -L $entry ]] && remove_tree "$entry"
-    done
-    return 0
+    remove_test_files
 }
 
 # as_service VAR=VALUE... -- ARGS...: runs `berth ARGS` the way systemd
@@ -55,11 +43,7 @@ as_service() {
         shift
         echo $$ >"$PIDFILE"
         exec env "${vars[@]}" "$@"' _ "${vars[@]}" -- "$BERTH" --root "$STORE" "$INSECURE" "$@"
-    echo "\$ ${vars[*]} berth $*"
-    echo "  exit status: $status"
-    [[ -n $output ]] && printf '  stdout: %s\n' "${lines[@]}"
-    [[ -n $stderr ]] && printf '  stderr: %s\n' "${stderr_lines[@]}"
-    return 0
+    show_run "${vars[*]} berth $*"
 }
 
 # notify_sender: a static program (the image has no sd_notify client) that

@@ -7,27 +7,8 @@
 load helpers
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg-run
-    mkdir -p "$XDG_RUNTIME_DIR"
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    INSECURE=--insecure-options=image
-    # Imported once per test, so that runs print nothing of their own.
-    fetch "oci:$FIXTURES/oci-gzip"
-    IMAGE=$IMAGE_ID
-}
-
-# berth_run [-N] ARGS...: `berth run ARGS` with the image imported on the fly.
-berth_run() {
-    local expect=()
-    if [[ ${1:-} =~ ^-[0-9]+$ ]]; then
-        expect=("$1")
-        shift
-    fi
-    run_berth "${expect[@]}" "$INSECURE" run "$@"
+    use_run_env
+    import_busybox
 }
 
 pod_count() {

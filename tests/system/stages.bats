@@ -18,38 +18,25 @@ load helpers
 # shellcheck source=/dev/null # tests/fixtures/registry/servers.bash
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
-KEYS_SH=$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh
-
 setup_file() {
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
-    KEYS=$BATS_FILE_TMPDIR/keys
-    sh "$KEYS_SH" make "$KEYS" >&3 2>&1
+    make_fixtures
+    make_test_keys
     servers_init "$BATS_FILE_TMPDIR/servers"
     start_registry plain
-    PLAIN=127.0.0.1:$REGISTRY_PORT
+    PLAIN=$REGISTRY
     push "$FIXTURES/oci-gzip:latest" "$PLAIN/test/busybox:latest" --dest-tls-verify=false
-    export KEYS PLAIN SERVERS_DIR
+    export PLAIN SERVERS_DIR
 }
 
 teardown_file() {
     stop_servers
-    sh "$KEYS_SH" stop "$KEYS"
+    stop_test_keys
 }
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
-    export HOME=$BATS_TEST_TMPDIR/home
-    mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
-    chmod 0700 "$XDG_RUNTIME_DIR"
+    use_fetch_env
     printf '# the test user'"'"'s own .bashrc\n' >"$HOME/.bashrc"
-    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
     unset BERTH_FAULT BERTH_FAULT_WRITE BERTH_FAULT_READ BERTH_FAULT_CONNECT
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    INSECURE=--insecure-options=image
 }
 
 # require_fault_hooks: skip unless this berth has fault hooks and the kernel

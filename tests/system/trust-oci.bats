@@ -17,20 +17,15 @@ load helpers
 # shellcheck source=/dev/null # tests/fixtures/registry/servers.bash
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
-KEYS_SH=$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh
-
 setup_file() {
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
-    KEYS=$BATS_FILE_TMPDIR/keys
-    sh "$KEYS_SH" make "$KEYS" >&3 2>&1
+    make_fixtures
+    make_test_keys
     servers_init "$BATS_FILE_TMPDIR/servers"
-    make_ca "$SERVERS_DIR/ca"
-    mkdir -p "$SERVERS_DIR/push-certs"
-    cp "$SERVERS_DIR/ca/ca.crt" "$SERVERS_DIR/push-certs/"
+    make_servers_ca
     ACCEPT_POLICY=$SERVERS_DIR/accept.json
     echo '{"default": [{"type": "insecureAcceptAnything"}]}' >"$ACCEPT_POLICY"
     start_registry reg tls
-    REG=127.0.0.1:$REGISTRY_PORT
+    REG=$REGISTRY
     local name
     for name in busybox:oci-gzip layered:oci-layered; do
         skopeo --policy "$ACCEPT_POLICY" copy --quiet --dest-cert-dir "$SERVERS_DIR/push-certs" \
@@ -46,20 +41,15 @@ setup_file() {
     mkdir -p "$SERVERS_DIR/www"
     start_https_server lookaside "$SERVERS_DIR/www"
     LA_PORT=$HTTPS_PORT
-    # The same files over plain HTTP (the test server without a certificate),
-    # stopped with the others by stop_servers.
-    python3 "$BERTH_SOURCE_ROOT/tests/fixtures/registry/https_server.py" --root "$SERVERS_DIR/www" \
-        --port-file "$SERVERS_DIR/plain.port" --log "$SERVERS_DIR/plain.log" \
-        >>"$SERVERS_DIR/plain.out" 2>&1 3>&- &
-    echo $! >>"$SERVERS_DIR/pids"
-    wait_for_file "$SERVERS_DIR/plain.port"
-    PLAIN_PORT=$(cat "$SERVERS_DIR/plain.port")
-    export KEYS SERVERS_DIR ACCEPT_POLICY REG DIGEST LAYERED_DIGEST INDEX_DIGEST LA_PORT PLAIN_PORT
+    # The same files over plain HTTP.
+    start_http_server plain "$SERVERS_DIR/www"
+    PLAIN_PORT=$HTTP_PORT
+    export SERVERS_DIR ACCEPT_POLICY REG DIGEST LAYERED_DIGEST INDEX_DIGEST LA_PORT PLAIN_PORT
 }
 
 teardown_file() {
     stop_servers
-    sh "$KEYS_SH" stop "$KEYS"
+    stop_test_keys
 }
 
 # manifest_digest REPO: the digest of the manifest the registry serves.
@@ -68,26 +58,12 @@ manifest_digest() {
 }
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
-    export HOME=$BATS_TEST_TMPDIR/home
-    mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
-    chmod 0700 "$XDG_RUNTIME_DIR"
-    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-    # shellcheck source=/dev/null
-    source "$FIXTURES/fixtures.env"
-    local host
-    for host in "$REG" "127.0.0.1:$LA_PORT"; do
-        mkdir -p "$XDG_CONFIG_HOME/containers/certs.d/$host"
-        cp "$SERVERS_DIR/ca/ca.crt" "$XDG_CONFIG_HOME/containers/certs.d/$host/"
-    done
+    use_fetch_env
+    trust_test_ca "$REG"
+    trust_test_ca "127.0.0.1:$LA_PORT"
     LA=$BATS_TEST_TMPDIR/lookaside
     IMAGE=docker://$REG/test/busybox:latest
 }
-
-fpr() { cat "$KEYS/$1.fpr"; }
 
 trust() {
     run_berth -0 trust --skip-fingerprint-review "$@"

@@ -10,20 +10,14 @@
 
 load helpers
 
-KEYS_SH=$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh
-
 setup_file() {
-    bash "$BERTH_SOURCE_ROOT/tests/fixtures/make-busybox-images.sh" "$FIXTURES" >&3 2>&1
-    KEYS=$BATS_FILE_TMPDIR/keys
-    sh "$KEYS_SH" make "$KEYS" >&3 2>&1
-    export KEYS
+    make_fixtures
+    make_test_keys
 }
 
 teardown_file() {
-    sh "$KEYS_SH" stop "$KEYS"
+    stop_test_keys
 }
-
-fpr() { cat "$KEYS/$1.fpr"; }
 
 # signed_aci KEY: a copy of the busybox ACI (example.com/busybox) with a
 # detached signature by KEY beside it. Sets ACI.

@@ -10,13 +10,10 @@ load helpers
 # shellcheck source=../fixtures/registry/servers.bash
 source "$BERTH_SOURCE_ROOT/tests/fixtures/registry/servers.bash"
 
-KEYS_SH=$BERTH_SOURCE_ROOT/tests/fixtures/keys/keys.sh
-
 setup_file() {
-    KEYS=$BATS_FILE_TMPDIR/keys
-    sh "$KEYS_SH" make "$KEYS" >&3 2>&1
+    make_test_keys
     servers_init "$BATS_FILE_TMPDIR/servers"
-    make_ca "$SERVERS_DIR/ca"
+    make_servers_ca
     local www=$SERVERS_DIR/www
     mkdir -p "$www/keys"
     cp "$KEYS/good.asc" "$www/pubkeys.gpg"
@@ -30,29 +27,22 @@ setup_file() {
 HTML
     start_https_server files "$www"
     FILES_PORT=$HTTPS_PORT
-    export KEYS SERVERS_DIR FILES_PORT
+    export SERVERS_DIR FILES_PORT
 }
 
 teardown_file() {
     stop_servers
-    sh "$KEYS_SH" stop "$KEYS"
+    stop_test_keys
 }
 
 setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg-data
-    export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg-config
-    export HOME=$BATS_TEST_TMPDIR/home
-    mkdir -p "$HOME"
-    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+    use_test_store
+    use_test_home
+    unset_proxies
     USER_KEYS=$XDG_CONFIG_HOME/berth/trustedkeys
-    for host in "127.0.0.1:$FILES_PORT" example.com; do
-        mkdir -p "$XDG_CONFIG_HOME/containers/certs.d/$host"
-        cp "$SERVERS_DIR/ca/ca.crt" "$XDG_CONFIG_HOME/containers/certs.d/$host/"
-    done
+    trust_test_ca "127.0.0.1:$FILES_PORT"
+    trust_test_ca example.com
 }
-
-fpr() { cat "$KEYS/$1.fpr"; }
 
 # on_tty ANSWER ARGS...: run berth on a pseudo-terminal (script(1)), typing
 # ANSWER at the prompt. Sets status and output (the terminal's transcript).

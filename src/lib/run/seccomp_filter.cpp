@@ -3,6 +3,7 @@
 #include <berth/base/file.hpp>
 #include <berth/base/unique_fd.hpp>
 #include <berth/run/seccomp_filter.hpp>
+#include <berth/stage/seccomp_deny_filter.hpp>
 #include <cerrno>
 #include <cstring>
 #include <linux/seccomp.h>
@@ -82,49 +83,21 @@ constexpr const char* kDenied[] = {
     "fanotify_init",
 };
 
-struct Context {
-    scmp_filter_ctx ctx;
-    explicit Context(uint32_t defaultAction) : ctx(seccomp_init(defaultAction)) {}
-    ~Context()
-    {
-        if (ctx) seccomp_release(ctx);
-    }
-};
+// clone with a namespace flag: a container makes no new namespaces.
+constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,     CLONE_NEWUTS, CLONE_NEWIPC,
+                                             CLONE_NEWUSER,   CLONE_NEWPID, CLONE_NEWNET,
+                                             CLONE_NEWCGROUP, CLONE_NEWTIME};
 
 } // namespace
 
 Result<SeccompProgram> buildDefaultSeccompProgram()
 {
-    Context c(SCMP_ACT_ALLOW);
-    if (!c.ctx) return Error("seccomp_init failed");
-    // 32-bit system calls on x86_64 would otherwise bypass a native-only
-    // filter (the default for a foreign ABI is to kill, which breaks i386
-    // binaries instead of filtering them).
-    if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
-        (void)seccomp_arch_add(c.ctx, SCMP_ARCH_X86);
-        (void)seccomp_arch_add(c.ctx, SCMP_ARCH_X32);
-    }
-    for (const char* name : kDenied) {
-        int nr = seccomp_syscall_resolve_name(name);
-        if (nr == __NR_SCMP_ERROR) continue;
-        if (int rc = seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(EPERM), nr, 0); rc < 0 && rc != -EDOM)
-            return Error::fromErrno(std::string("seccomp rule for ") + name, -rc);
-    }
-    // clone with a namespace flag: a container makes no new namespaces
-    // (one rule per flag; rules for one system call are alternatives).
-    for (unsigned long flag : {CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
-                               CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME})
-        if (int rc = seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                                      SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
-            rc < 0)
-            return Error::fromErrno("seccomp rule for clone", -rc);
-    int clone3 = seccomp_syscall_resolve_name("clone3");
-    if (clone3 != __NR_SCMP_ERROR) (void)seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(ENOSYS), clone3, 0);
+    BERTH_TRY(SeccompDenyFilter filter, SeccompDenyFilter::build(kDenied, kNamespaceFlags));
 
     auto memfd = ::memfd_create("berth-seccomp", MFD_CLOEXEC);
     if (memfd < 0) return Error::fromErrno("memfd_create");
     UniqueFd fd(memfd);
-    if (int rc = seccomp_export_bpf(c.ctx, fd.get()); rc < 0)
+    if (int rc = seccomp_export_bpf(filter.context(), fd.get()); rc < 0)
         return Error::fromErrno("seccomp_export_bpf", -rc);
     if (::lseek(fd.get(), 0, SEEK_SET) < 0) return Error::fromErrno("lseek");
     BERTH_TRY(std::string bytes, readAll(fd.get(), 1 << 20));
