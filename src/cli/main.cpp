@@ -5,6 +5,7 @@
 
 #include <berth/base/log.hpp>
 #include <csignal>
+#include <optional>
 #include <unistd.h>
 
 using namespace berth;
@@ -13,15 +14,30 @@ using namespace berth::cli;
 namespace
 {
 
+CLI::App* findCommand(CLI::App& parent, const std::string& word)
+{
+    for (CLI::App* command : parent.get_subcommands({}))
+        if (command->get_name() == word) return command;
+    return nullptr;
+}
+
 // CLI11 reports a mistyped command as "A subcommand is required"; name the
-// word instead.
-const char* unknownCommand(CLI::App& app, int argc, char** argv)
+// word instead, at either level (berth WORD, berth image WORD).
+std::optional<std::string> unknownCommand(CLI::App& app, int argc, char** argv)
 {
     int index = commandWordIndex(argc, argv);
-    if (index == argc) return nullptr;
-    for (const CLI::App* command : app.get_subcommands({}))
-        if (command->get_name() == argv[index]) return nullptr;
-    return argv[index];
+    if (index == argc) return std::nullopt;
+    CLI::App* command = findCommand(app, argv[index]);
+    if (!command) return std::string("unknown command '") + argv[index] + "' (see 'berth --help')";
+    if (command->get_require_subcommand_min() == 0) return std::nullopt;
+    for (int i = index + 1; i < argc; ++i) {
+        std::string word = argv[i];
+        if (word.starts_with("-")) continue;
+        if (findCommand(*command, word)) return std::nullopt;
+        return "unknown command '" + command->get_name() + " " + word + "' (see 'berth " +
+               command->get_name() + " --help')";
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -53,8 +69,7 @@ int main(int argc, char** argv)
     addLogoutCommand(app, context, action);
     addSystemCommand(app, context, action);
 
-    if (const char* word = unknownCommand(app, argc, argv))
-        return fail(std::string("unknown command '") + word + "' (see 'berth --help')");
+    if (auto unknown = unknownCommand(app, argc, argv)) return fail(*unknown);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -25,6 +25,13 @@ load helpers
     assert_one_line_error "no-such-command"
 }
 
+@test "a mistyped subcommand is named, with the help to read" {
+    run_berth -125 image lsit
+    assert_one_line_error "unknown command 'image lsit' \\(see 'berth image --help'\\)"
+    run_berth -125 system setpu
+    assert_one_line_error "unknown command 'system setpu'"
+}
+
 @test "a bad --insecure-options value exits 125 with one line" {
     run_berth -125 --insecure-options=bogus image list
     assert_one_line_error "bogus"
