@@ -75,6 +75,24 @@ load helpers
     assert_not_listed "$IMAGE_ID"
 }
 
+@test "image rm of one of an image's names only untags it; the last name removes it" {
+    cp -r "$FIXTURES/oci-gzip" "$BATS_TEST_TMPDIR/second"
+    fetch "oci:$FIXTURES/oci-gzip"
+    local first=$IMAGE_ID
+    fetch "oci:$BATS_TEST_TMPDIR/second"
+    [[ $IMAGE_ID == "$first" ]] || fail "the copy imported as another image: $IMAGE_ID"
+
+    run_berth -0 image rm localhost/second
+    assert_contains "$output" "Untagged: localhost/second:latest"
+    assert_listed "$first"
+    run_berth -125 image inspect localhost/second
+    run_berth -0 image inspect localhost/oci-gzip
+
+    run_berth -0 image rm localhost/oci-gzip
+    assert_contains "$output" "$first"
+    assert_not_listed "$first"
+}
+
 @test "image rm by unique ID prefix leaves the other images" {
     fetch "$FIXTURES/busybox.aci"
     fetch "oci:$FIXTURES/oci-gzip"

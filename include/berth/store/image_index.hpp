@@ -32,6 +32,8 @@ public:
     // Removes the image and every name pointing at it.
     Result<void> removeImage(const std::string& id);
 
+    // Removes one name:tag; the image stays (with its other names).
+    Result<void> untag(const std::string& name, const std::string& tag);
     // Adds another name:tag for an image.
     Result<void> tag(const std::string& name, const std::string& tag, const std::string& id);
     // name:tag → id, when present.

@@ -278,6 +278,14 @@ Result<void> ImageIndex::removeImage(const std::string& id)
     return txn.commit();
 }
 
+Result<void> ImageIndex::untag(const std::string& name, const std::string& tag)
+{
+    Statement s(db_->handle, "DELETE FROM names WHERE name = ? AND tag = ?");
+    if (!s.valid() || s.bind(1, name).bind(2, tag).step() != SQLITE_DONE)
+        return db_->error("untag " + name + ":" + tag);
+    return ok();
+}
+
 Result<void> ImageIndex::tag(const std::string& name, const std::string& tag, const std::string& id)
 {
     Statement s(db_->handle, "INSERT OR REPLACE INTO names (name, tag, id) VALUES (?, ?, ?)");
