@@ -111,6 +111,11 @@ cat >"$work/aside.sh" <<EOF
 for p; do if [ -e "\$p" ]; then mv "\$p" "$work/trash/\$(date +%s%N)"; fi; done
 EOF
 aside="sh $work/aside.sh"
+# Deletions by anyone else in those minutes still cost every tool the same.
+dev=$(findmnt -no SOURCE --target "$work" 2>/dev/null || true)
+if [ "$(cat "/sys/fs/ext4/${dev##*/}/journal_task" 2>/dev/null)" = "<none>" ]; then
+    say "note: $dev is ext4 without a journal; files deleted here in the last minutes (by anyone) add system time to every tool below"
+fi
 layer_blob=$(python3 -c 'import json,sys; d=sys.argv[1]; m=json.load(open(d+"/index.json"))["manifests"][0]["digest"].split(":")[1]; print(json.load(open(d+"/blobs/sha256/"+m))["layers"][0]["digest"])' "$layout")
 diff_id=$(python3 -c 'import json,sys; d=sys.argv[1]; m=json.load(open(d+"/index.json"))["manifests"][0]["digest"].split(":")[1]; c=json.load(open(d+"/blobs/sha256/"+m))["config"]["digest"].split(":")[1]; print(json.load(open(d+"/blobs/sha256/"+c))["rootfs"]["diff_ids"][0])' "$layout")
 say "layer $layer_blob ($(du -h "$layout/blobs/sha256/${layer_blob#sha256:}" | cut -f1) gzip)"
