@@ -20,6 +20,9 @@ std::string streamCompressionName(StreamCompression compression);
 // tar stream is inflated (ISA-L igzip when built with it, else zlib; zstd with
 // libzstd) and hashed (diffId), and handed out chunk by chunk to libarchive.
 // The compression is chosen from the magic bytes, never from a media type.
+// Reading, hashing and inflating run on a thread of the stream's own, a few
+// chunks ahead of the consumer (the thread is joined by finish() and by the
+// destructor; a process must not unshare namespaces while a stream is open).
 //
 // Nothing read is trustworthy until finish() has verified both digests: the
 // caller extracts into a temporary place and publishes only after finish().

@@ -1,7 +1,15 @@
 #include "config.h"
 
+#include <array>
+#include <atomic>
 #include <berth/render/layer_stream.hpp>
 #include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 #include <zstd.h>
@@ -20,6 +28,9 @@ namespace
 
 constexpr size_t inputChunk = 1 << 20;
 constexpr size_t outputChunk = 1 << 20;
+// Chunks in flight between the decoding thread and the reader: one lent to
+// the reader, the others filled ahead of it.
+constexpr size_t chunkCount = 4;
 
 #if HAVE_ISAL
 const char* isalErrorName(int code)
@@ -67,12 +78,11 @@ struct LayerStream::State {
     size_t inPos = 0;
     size_t inLen = 0;
     bool inEof = false;
-    std::vector<uint8_t> out;
 
     std::optional<Hasher> blobHasher;
     std::optional<Hasher> diffHasher;
     uint64_t compressedBytes = 0;
-    uint64_t uncompressedBytes = 0;
+    std::atomic<uint64_t> uncompressedBytes = 0;
 
     // The current gzip member or zstd frame is complete (more may follow).
     bool frameDone = false;
@@ -85,12 +95,44 @@ struct LayerStream::State {
 #endif
     ZSTD_DStream* zstd = nullptr;
 
+    // Reading, both digests and inflating run on `worker`, ahead of the
+    // reader, which spends its time in the file system: on two cores the
+    // two halves overlap. Everything above is the worker's alone until it
+    // has been joined; the fields below are shared under `mutex`.
+    struct Filled {
+        size_t index;
+        size_t size; // 0: the end of the stream
+    };
+    std::array<std::vector<uint8_t>, chunkCount> chunks;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<size_t> empty;
+    std::deque<Filled> filled;
+    std::optional<Error> failure; // the worker's; it stops after one
+    bool stopping = false;
+    std::thread worker;
+    // The reader's side.
+    std::optional<size_t> lent;
+    bool delivered = false; // the end or an error was handed out
+
     ~State()
     {
+        stopWorker();
 #if !HAVE_ISAL
         if (zlib) inflateEnd(zlib.get());
 #endif
         if (zstd) ZSTD_freeDStream(zstd);
+    }
+
+    void stopWorker()
+    {
+        if (!worker.joinable()) return;
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+        }
+        changed.notify_all();
+        worker.join();
     }
 
     size_t available() const
@@ -168,7 +210,7 @@ struct LayerStream::State {
         }
     }
 
-    Result<size_t> inflateSome()
+    Result<size_t> inflateSome(uint8_t* out, size_t capacity)
     {
         size_t produced = 0;
         while (produced == 0) {
@@ -183,7 +225,7 @@ struct LayerStream::State {
             // At the end of input the decoder may still hold output it had
             // no room for: it is asked once more with no input.
             bool atEnd = available() == 0 && inEof;
-            BERTH_TRY(produced, decode());
+            BERTH_TRY(produced, decode(out, capacity));
             if (produced == 0 && !frameDone && atEnd)
                 return Error(streamCompressionName(compression) +
                              " stream is truncated (ends before its last block)");
@@ -191,11 +233,11 @@ struct LayerStream::State {
         return produced;
     }
 
-    Result<size_t> decode()
+    Result<size_t> decode(uint8_t* out, size_t capacity)
     {
         if (compression == StreamCompression::Zstd) {
             ZSTD_inBuffer input{in.data() + inPos, available(), 0};
-            ZSTD_outBuffer output{out.data(), out.size(), 0};
+            ZSTD_outBuffer output{out, capacity, 0};
             size_t r = ZSTD_decompressStream(zstd, &output, &input);
             if (ZSTD_isError(r)) return Error(std::string("zstd: ") + ZSTD_getErrorName(r));
             inPos += input.pos;
@@ -205,25 +247,153 @@ struct LayerStream::State {
 #if HAVE_ISAL
         isal->next_in = in.data() + inPos;
         isal->avail_in = static_cast<uint32_t>(available());
-        isal->next_out = out.data();
-        isal->avail_out = static_cast<uint32_t>(out.size());
+        isal->next_out = out;
+        isal->avail_out = static_cast<uint32_t>(capacity);
         int r = isal_inflate(isal.get());
         if (r < 0) return Error(std::string("gzip: ") + isalErrorName(r));
         inPos = inLen - isal->avail_in;
         if (isal->block_state == ISAL_BLOCK_FINISH) frameDone = true;
-        return out.size() - isal->avail_out;
+        return capacity - isal->avail_out;
 #else
         zlib->next_in = in.data() + inPos;
         zlib->avail_in = static_cast<uInt>(available());
-        zlib->next_out = out.data();
-        zlib->avail_out = static_cast<uInt>(out.size());
+        zlib->next_out = out;
+        zlib->avail_out = static_cast<uInt>(capacity);
         int r = inflate(zlib.get(), Z_NO_FLUSH);
         if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
             return Error(std::string("gzip: ") + (zlib->msg ? zlib->msg : "corrupt data"));
         inPos = inLen - zlib->avail_in;
         if (r == Z_STREAM_END) frameDone = true;
-        return out.size() - zlib->avail_out;
+        return capacity - zlib->avail_out;
 #endif
+    }
+
+    // A plain stream is read straight into the chunk; only the bytes read
+    // by open() to find the magic are copied.
+    Result<size_t> readPlain(std::vector<uint8_t>& chunk)
+    {
+        if (size_t n = available()) {
+            std::memcpy(chunk.data(), in.data() + inPos, n);
+            inPos = inLen;
+            return n;
+        }
+        while (!inEof) {
+            ssize_t n = ::read(fd.get(), chunk.data(), chunk.size());
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return Error::fromErrno("read layer blob");
+            }
+            if (n == 0) {
+                inEof = true;
+                break;
+            }
+            compressedBytes += static_cast<uint64_t>(n);
+            if (blobHasher) blobHasher->update(chunk.data(), static_cast<size_t>(n));
+            return static_cast<size_t>(n);
+        }
+        return size_t{0};
+    }
+
+    // Fills `chunk` with the next bytes of the tar stream, hashed and
+    // counted; 0 at its end.
+    Result<size_t> produce(std::vector<uint8_t>& chunk)
+    {
+        if (ended) return size_t{0};
+        size_t produced = 0;
+        if (compression == StreamCompression::Plain) {
+            BERTH_TRY(produced, readPlain(chunk));
+        } else {
+            BERTH_TRY(produced, inflateSome(chunk.data(), chunk.size()));
+        }
+        if (produced == 0) {
+            ended = true;
+            return size_t{0};
+        }
+        BERTH_CHECK(account(chunk.data(), produced));
+        return produced;
+    }
+
+    // The worker: fills empty chunks until the end, an error, or until the
+    // reader goes away.
+    void work()
+    {
+        for (;;) {
+            size_t index;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return stopping || !empty.empty(); });
+                if (stopping) return;
+                index = empty.front();
+                empty.pop_front();
+            }
+            auto produced = produce(chunks[index]);
+            bool last = !produced || *produced == 0;
+            {
+                std::lock_guard lock(mutex);
+                if (produced)
+                    filled.push_back({index, *produced});
+                else
+                    failure = std::move(produced).error();
+            }
+            changed.notify_all();
+            if (last) return;
+        }
+    }
+
+    void startWorker()
+    {
+        size_t size = compression == StreamCompression::Plain ? inputChunk : outputChunk;
+        for (size_t i = 0; i < chunkCount; ++i) {
+            chunks[i].resize(size);
+            empty.push_back(i);
+        }
+        try {
+            worker = std::thread([this] { work(); });
+        } catch (const std::system_error&) {
+            // No thread (a sandbox that refuses clone): next() decodes
+            // in the reader instead, one chunk at a time.
+        }
+    }
+
+    // The next filled chunk for the reader; the one lent before goes back
+    // to the worker. After the end or an error, the same answer again.
+    Result<std::span<const uint8_t>> take()
+    {
+        if (delivered) {
+            if (failure) return *failure;
+            return std::span<const uint8_t>();
+        }
+        if (!worker.joinable()) {
+            auto produced = produce(chunks[0]);
+            if (!produced) {
+                delivered = true;
+                failure = produced.error();
+                return *failure;
+            }
+            if (*produced == 0) delivered = true;
+            return std::span<const uint8_t>(chunks[0].data(), *produced);
+        }
+        {
+            std::lock_guard lock(mutex);
+            if (lent) empty.push_back(*lent);
+            lent.reset();
+        }
+        changed.notify_all();
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !filled.empty() || failure; });
+        if (filled.empty()) {
+            delivered = true;
+            return *failure;
+        }
+        Filled next = filled.front();
+        filled.pop_front();
+        if (next.size == 0) {
+            delivered = true;
+            empty.push_back(next.index);
+            return std::span<const uint8_t>();
+        }
+        lent = next.index;
+        return std::span<const uint8_t>(chunks[next.index].data(), next.size);
     }
 };
 
@@ -268,29 +438,13 @@ Result<LayerStream> LayerStream::open(UniqueFd blobFd, const Expect& expect)
             return Error("zlib: cannot allocate a decoder");
 #endif
     }
-    if (!plain) state->out.resize(outputChunk);
+    state->startWorker();
     return LayerStream(std::move(state));
 }
 
 Result<std::span<const uint8_t>> LayerStream::next()
 {
-    State& s = *state_;
-    if (s.ended) return std::span<const uint8_t>();
-    if (s.compression == StreamCompression::Plain) {
-        BERTH_CHECK(s.refill());
-        if (s.available() == 0) {
-            s.ended = true;
-            return std::span<const uint8_t>();
-        }
-        std::span<const uint8_t> chunk(s.in.data() + s.inPos, s.available());
-        s.inPos = s.inLen;
-        BERTH_CHECK(s.account(chunk.data(), chunk.size()));
-        return chunk;
-    }
-    BERTH_TRY(size_t produced, s.inflateSome());
-    if (produced == 0) return std::span<const uint8_t>();
-    BERTH_CHECK(s.account(s.out.data(), produced));
-    return std::span<const uint8_t>(s.out.data(), produced);
+    return state_->take();
 }
 
 Result<void> LayerStream::finish()
@@ -300,6 +454,7 @@ Result<void> LayerStream::finish()
         if (chunk.empty()) break;
     }
     State& s = *state_;
+    s.stopWorker(); // done already; joined so that its hashers are ours
     std::optional<Digest> blob;
     if (s.blobHasher) {
         blob = s.blobHasher->finish();

@@ -126,9 +126,16 @@ Result<UniqueFd> TreeWriter::createFile(const TreePath& path, const EntryMeta& m
 {
     if (path.isRoot()) return Error("a regular file cannot replace the root directory");
     BERTH_TRY(int parent, parentOf(path));
-    BERTH_CHECK(clearSlot(parent, path, false));
-    int fd = ::openat(parent, path.name().c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, meta.mode & 0777);
+    // O_EXCL: never opens what is there, not even through a symlink.
+    auto create = [&] {
+        return ::openat(parent, path.name().c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, meta.mode & 0777);
+    };
+    int fd = create();
+    if (fd < 0 && errno == EEXIST) {
+        BERTH_CHECK(clearSlot(parent, path, false));
+        fd = create();
+    }
     if (fd < 0) return Error::fromErrno("create " + quoted(path));
     touch(path);
     return UniqueFd(fd);
@@ -148,9 +155,13 @@ Result<void> TreeWriter::makeDirectory(const TreePath& path, const EntryMeta& me
 {
     if (!path.isRoot()) {
         BERTH_TRY(int parent, parentOf(path));
-        BERTH_TRY(bool kept, clearSlot(parent, path, true));
-        if (!kept && ::mkdirat(parent, path.name().c_str(), 0755) < 0)
-            return Error::fromErrno("mkdir " + quoted(path));
+        const char* name = path.name().c_str();
+        if (::mkdirat(parent, name, 0755) < 0) {
+            if (errno != EEXIST) return Error::fromErrno("mkdir " + quoted(path));
+            BERTH_TRY(bool kept, clearSlot(parent, path, true));
+            if (!kept && ::mkdirat(parent, name, 0755) < 0)
+                return Error::fromErrno("mkdir " + quoted(path));
+        }
     }
     touch(path);
     std::string key = path.str();
@@ -168,10 +179,13 @@ Result<void> TreeWriter::makeSymlink(const TreePath& path, const std::string& ta
 {
     if (path.isRoot()) return Error("a symlink cannot replace the root directory");
     BERTH_TRY(int parent, parentOf(path));
-    BERTH_CHECK(clearSlot(parent, path, false));
     const char* name = path.name().c_str();
-    if (::symlinkat(target.c_str(), parent, name) < 0)
-        return Error::fromErrno("symlink " + quoted(path));
+    int r = ::symlinkat(target.c_str(), parent, name);
+    if (r < 0 && errno == EEXIST) {
+        BERTH_CHECK(clearSlot(parent, path, false));
+        r = ::symlinkat(target.c_str(), parent, name);
+    }
+    if (r < 0) return Error::fromErrno("symlink " + quoted(path));
     touch(path);
     BERTH_CHECK(chownEntry(parent, name, meta));
     return setTimes(parent, name, meta, AT_SYMLINK_NOFOLLOW);
@@ -192,10 +206,16 @@ Result<void> TreeWriter::makeHardlink(const TreePath& path, const TreePath& targ
         return Error("hardlink target " + quoted(target) + " is a directory (refused)");
     BERTH_TRY(int parent, parentOf(path));
     if (target.str() == path.str()) return ok();
-    BERTH_CHECK(clearSlot(parent, path, false));
     // flags 0: linkat does not follow a symlink in the target's last part.
-    if (::linkat(targetDir.get(), target.name().c_str(), parent, path.name().c_str(), 0) < 0)
-        return Error::fromErrno("hardlink " + quoted(path) + " to " + quoted(target));
+    auto link = [&] {
+        return ::linkat(targetDir.get(), target.name().c_str(), parent, path.name().c_str(), 0);
+    };
+    int r = link();
+    if (r < 0 && errno == EEXIST) {
+        BERTH_CHECK(clearSlot(parent, path, false));
+        r = link();
+    }
+    if (r < 0) return Error::fromErrno("hardlink " + quoted(path) + " to " + quoted(target));
     touch(path);
     return ok();
 }
@@ -205,9 +225,13 @@ Result<void> TreeWriter::makeNode(const TreePath& path, mode_t type, dev_t devic
 {
     if (path.isRoot()) return Error("a special file cannot replace the root directory");
     BERTH_TRY(int parent, parentOf(path));
-    BERTH_CHECK(clearSlot(parent, path, false));
     const char* name = path.name().c_str();
-    if (::mknodat(parent, name, type | (meta.mode & 07777), device) < 0) {
+    int r = ::mknodat(parent, name, type | (meta.mode & 07777), device);
+    if (r < 0 && errno == EEXIST) {
+        BERTH_CHECK(clearSlot(parent, path, false));
+        r = ::mknodat(parent, name, type | (meta.mode & 07777), device);
+    }
+    if (r < 0) {
         if ((errno == EPERM || errno == EACCES) && type != S_IFIFO) {
             // Rootless: the kernel allows no device nodes in a user
             // namespace; the runtime binds the usual ones into /dev.

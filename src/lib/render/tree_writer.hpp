@@ -58,7 +58,9 @@ public:
 
 private:
     Result<int> parentOf(const TreePath& path);
-    // Makes room for a new entry: removes what is there unless both are
+    // Makes room for a new entry once creating it has failed with EEXIST
+    // (create first: most entries land where nothing is, and a stat before
+    // each would be a syscall per entry): removes what is there unless both are
     // directories. Returns true when a directory is kept.
     Result<bool> clearSlot(int parentFd, const TreePath& path, bool newIsDirectory);
     void touch(const TreePath& path);

@@ -1,5 +1,6 @@
 #include "render_fixture.hpp"
 
+#include <cstdio>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
@@ -168,6 +169,52 @@ TEST_CASE("a symlink inside the tree may be written through; the link itself is 
     REQUIRE_MESSAGE(r, r.error().message());
     CHECK(contentOf(root + "/usr/lib/libc.so") == "c");
     CHECK(S_ISLNK(lstatOf(root + "/lib").st_mode));
+}
+
+TEST_CASE("an entry repeated in one layer replaces the one before it, never writes through it")
+{
+    TempDir dir;
+    std::string root = dir / "root";
+    REQUIRE(::mkdir(root.c_str(), 0755) == 0);
+    std::string outside = dir / "outside";
+    {
+        FILE* f = std::fopen(outside.c_str(), "w");
+        REQUIRE(f);
+        std::fputs("keep", f);
+        std::fclose(f);
+    }
+    std::string tar = TarBuilder()
+                          .symlink("out", outside)
+                          .file("out", "data")
+                          .file("f", "1")
+                          .symlink("f", "target")
+                          .file("d", "x")
+                          .dir("d")
+                          .file("d/y", "y")
+                          .dir("e")
+                          .file("e/z", "z")
+                          .file("e", "now a file")
+                          .fifo("p")
+                          .file("p", "p")
+                          .file("h1", "h")
+                          .file("h2", "other")
+                          .hardlink("h2", "h1")
+                          .finish();
+    for (LayerMode mode : {LayerMode::Flatten, LayerMode::Overlay}) {
+        std::string tree = root + (mode == LayerMode::Flatten ? "/flat" : "/overlay");
+        REQUIRE(::mkdir(tree.c_str(), 0755) == 0);
+        auto r = applyTars(tree, {tar}, mode);
+        REQUIRE_MESSAGE(r, r.error().message());
+        CHECK(S_ISREG(lstatOf(tree + "/out").st_mode));
+        CHECK(contentOf(tree + "/out") == "data");
+        CHECK(S_ISLNK(lstatOf(tree + "/f").st_mode));
+        CHECK(S_ISDIR(lstatOf(tree + "/d").st_mode));
+        CHECK(contentOf(tree + "/d/y") == "y");
+        CHECK(contentOf(tree + "/e") == "now a file");
+        CHECK(contentOf(tree + "/p") == "p");
+        CHECK(lstatOf(tree + "/h2").st_ino == lstatOf(tree + "/h1").st_ino);
+    }
+    CHECK(contentOf(outside) == "keep");
 }
 
 TEST_CASE("the entry-count, size and path-length limits are enforced")
