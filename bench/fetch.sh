@@ -71,7 +71,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Podman with its own storage (overlay), so the user's is untouched.
-mkdir -p "$work/podman-conf/containers"
+mkdir -p "$work/podman-conf/containers" "$work/trash"
 printf '[storage]\ndriver = "overlay"\n' >"$work/podman-conf/containers/storage.conf"
 export XDG_CONFIG_HOME=$work/podman-conf
 
@@ -103,7 +103,10 @@ for ((i = 1; i <= runs; i++)); do
     echo "berth  run $i: fetch $(elapsed "$t0" "$t1") s, first run $(elapsed "$t1" "$t2") s, total $(elapsed "$t0" "$t2") s"
     berth_total=$(python3 -c "print($berth_total + $t2 - $t0)")
     berth_fetch_total=$(python3 -c "print($berth_fetch_total + $t1 - $t0)")
-    rm -rf "$store" 2>/dev/null || podman unshare rm -rf "$store" 2>/dev/null || true
+    # Deleted at exit, not here: on ext4 without a journal a burst of deleted
+    # inodes slows every file created in the next minutes (see unpack.sh),
+    # which would charge one run's clean-up to the next tool measured.
+    mv "$store" "$work/trash/berth-$i"
 
     if [[ $have_podman == 1 ]]; then
         proot=$work/podman-$i
@@ -122,7 +125,8 @@ for ((i = 1; i <= runs; i++)); do
         echo "podman ($runtime) run $i: pull $(elapsed "$t0" "$t1") s, first run $(elapsed "$t1" "$t2") s, total $(elapsed "$t0" "$t2") s"
         podman_total=$(python3 -c "print($podman_total + $t2 - $t0)")
         podman_pull_total=$(python3 -c "print($podman_pull_total + $t1 - $t0)")
-        podman "${popts[@]}" unshare rm -rf "$proot" "$prun" 2>/dev/null || true
+        mv "$proot" "$work/trash/podman-$i"
+        podman "${popts[@]}" unshare rm -rf "$prun" 2>/dev/null || true
         rm -rf "$prun" 2>/dev/null || true
     fi
 done
