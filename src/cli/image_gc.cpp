@@ -42,15 +42,15 @@ int collect(Context& context, const GcOptions& gc)
     auto result = collectImageGarbage(**store, options);
     if (!result) return fail(result.error());
     GcReport total = result->total();
+    if (!options.collectShared)
+        logInfo("shared blobs of the system store were not collected: only root may (sudo "
+                "berth --store=system image gc)");
     if (context.quiet) {
         fmt::print("{}\n", total.bytes);
     } else {
         fmt::print("{} {} item(s), {} bytes ({} blob(s), {} tree(s), {} tmp leftover(s))\n",
                    gc.dryRun ? "would reclaim" : "reclaimed", total.count, total.bytes,
                    result->blobs.count, result->trees.count, result->staging.count);
-        if (!options.collectShared)
-            fmt::print("shared blobs not collected: only root may ('sudo berth --store=system "
-                       "image gc')\n");
     }
     return 0;
 }
