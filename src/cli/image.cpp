@@ -31,6 +31,7 @@ void addImageCommand(CLI::App& app, Context& context, Action& action)
     addImageListCommand(*image, context, action);
     addImageInspectCommand(*image, context, action);
     addImageRmCommand(*image, context, action);
+    addImageGcCommand(*image, context, action);
     addImageCatManifestCommand(*image, context, action);
     addImageExportCommand(*image, context, action);
     addImageExtractCommand(*image, context, action);

@@ -16,6 +16,7 @@ void addImageCatManifestCommand(CLI::App& image, Context& context, Action& actio
 void addImageExportCommand(CLI::App& image, Context& context, Action& action);
 void addImageExtractCommand(CLI::App& image, Context& context, Action& action);
 void addImageRenderCommand(CLI::App& image, Context& context, Action& action);
+void addImageGcCommand(CLI::App& image, Context& context, Action& action);
 
 // Finds an image in the store by name[:tag], ID or unique ID prefix.
 Result<ImageRecord> resolveStoredImage(Context& context, const std::string& text);

@@ -162,3 +162,114 @@ load helpers
     run_berth -125 image export "$ACI_ID" "nonsense:$BATS_TEST_TMPDIR/x"
     assert_one_line_error
 }
+
+# --- image gc ----------------------------------------------------------------
+
+# store_files: every blob, tree and tmp/ entry of the store, one per line.
+store_files() {
+    find "$STORE/blobs" "$STORE/tmp" -mindepth 1 -maxdepth 2 -print 2>/dev/null | sort
+    find "$STORE/trees" -mindepth 1 -maxdepth 1 -print 2>/dev/null | sort
+}
+
+# gc_bytes ARGS...: `berth --quiet image gc ARGS`, asserting success; sets
+# BYTES to what it reported.
+gc_bytes() {
+    run_berth -0 --quiet image gc "$@"
+    BYTES=$output
+    [[ $BYTES =~ ^[0-9]+$ ]] || fail "not a byte count: '$BYTES'"
+}
+
+@test "image gc after image rm reclaims the image's blobs and trees; a second gc reclaims nothing" {
+    use_runtime_dir
+    import_busybox
+    berth_run -0 --rm "$IMAGE" true
+    [[ -n $(find "$STORE/blobs" -type f) ]] || fail "no blobs after import"
+    [[ -d $STORE/trees/${ROOTFS_DIFF_ID/:/-} ]] || fail "no tree after run"
+    run_berth -0 image rm "$IMAGE"
+    run_berth -0 image gc
+    [[ $output =~ ^reclaimed\ ([0-9]+)\ item.*\ ([0-9]+)\ bytes ]] || fail "no report line"
+    ((BASH_REMATCH[1] >= 4)) || fail "reclaimed only ${BASH_REMATCH[1]} items"
+    ((BASH_REMATCH[2] > 100000)) || fail "reclaimed only ${BASH_REMATCH[2]} bytes"
+    [[ -z $(find "$STORE/blobs" -type f) ]] || fail "blobs left: $(find "$STORE/blobs" -type f)"
+    [[ ! -e $STORE/trees/${ROOTFS_DIFF_ID/:/-} ]] || fail "the tree is still there"
+    gc_bytes
+    [[ $BYTES == 0 ]] || fail "a second gc reclaimed $BYTES bytes"
+}
+
+@test "image gc keeps what stored images use, and they still run" {
+    use_runtime_dir
+    fetch "$FIXTURES/busybox.aci"
+    import_busybox
+    berth_run -0 --rm "$ACI_ID" true
+    berth_run -0 --rm "$IMAGE" true
+    run_berth -0 image rm "$IMAGE"
+    run_berth -0 image gc
+    [[ -d $STORE/trees/$ACI_ID ]] || fail "the ACI's tree was removed"
+    [[ -f $STORE/blobs/sha512/${ACI_ID#sha512-} ]] || fail "the ACI's blob was removed"
+    berth_run -0 --rm "$ACI_ID" sh -c 'echo still-runs'
+    assert_contains "$output" still-runs
+}
+
+@test "image gc --dry-run reports what gc reclaims and removes nothing" {
+    use_runtime_dir
+    import_busybox
+    berth_run -0 --rm "$IMAGE" true
+    run_berth -0 image rm "$IMAGE"
+    local before
+    before=$(store_files)
+    gc_bytes --dry-run
+    local would=$BYTES
+    ((would > 0)) || fail "a dry run reported nothing to reclaim"
+    [[ $(store_files) == "$before" ]] || fail "a dry run changed the store"
+    gc_bytes
+    [[ $BYTES == "$would" ]] || fail "gc reclaimed $BYTES bytes, the dry run said $would"
+}
+
+@test "image gc collects a killed fetch's partial blob and staging dir, not a running fetch's" {
+    import_busybox
+    # What a berth killed mid-download leaves: a partial blob and a staging
+    # dir whose flocks died with it.
+    local dead=sha256:$(printf 'dead%.0s' {1..16}) live=sha256:$(printf 'beef%.0s' {1..16})
+    head -c 50000 /dev/zero >"$STORE/tmp/partial-sha256-${dead#sha256:}"
+    mkdir "$STORE/tmp/fetch-stage-0123456789abcdef"
+    head -c 1000 /dev/zero >"$STORE/tmp/fetch-stage-0123456789abcdef/part"
+    # A fetch under way holds its blob's fetch lock.
+    head -c 7000 /dev/zero >"$STORE/tmp/partial-sha256-${live#sha256:}"
+    touch "$STORE/tmp/fetch-sha256-${live#sha256:}.lock"
+    run flock --shared "$STORE/tmp/fetch-sha256-${live#sha256:}.lock" \
+        "$BERTH" --root "$STORE" --quiet image gc
+    show_run "flock LOCK berth image gc"
+    assert_status 0
+    ((output >= 51000)) || fail "reclaimed only $output bytes"
+    [[ ! -e $STORE/tmp/partial-sha256-${dead#sha256:} ]] || fail "the dead partial is left"
+    [[ ! -e $STORE/tmp/fetch-stage-0123456789abcdef ]] || fail "the dead staging dir is left"
+    [[ -e $STORE/tmp/partial-sha256-${live#sha256:} ]] || fail "a running fetch's partial went"
+    # The image itself is untouched.
+    run_berth -0 image inspect "$IMAGE"
+}
+
+@test "image gc keeps the trees of a running pod whose image was removed" {
+    use_runtime_dir
+    fetch "$FIXTURES/busybox.aci"
+    "$BERTH" --root "$STORE" "$INSECURE" run "$ACI_ID" sh -c 'sleep 60' \
+        >"$BATS_TEST_TMPDIR/pod.out" 2>&1 &
+    local pid=$! i
+    for ((i = 0; i < 300; i++)); do
+        compgen -G "$STORE/pods/run/*" >/dev/null && break
+        sleep 0.1
+    done
+    compgen -G "$STORE/pods/run/*" >/dev/null || {
+        kill "$pid"
+        fail "the pod did not start: $(cat "$BATS_TEST_TMPDIR/pod.out")"
+    }
+    run_berth -0 image rm "$ACI_ID"
+    run_berth image gc
+    local gc_status=$status
+    [[ -d $STORE/trees/$ACI_ID ]]
+    local kept=$?
+    kill "$pid"
+    wait "$pid" || true
+    ((gc_status == 0)) || fail "gc failed"
+    ((kept == 0)) || fail "gc removed the running pod's tree"
+    [[ ! -f $STORE/blobs/sha512/${ACI_ID#sha512-} ]] || fail "the removed image's blob is left"
+}

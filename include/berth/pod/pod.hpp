@@ -31,6 +31,9 @@ struct PodInfo {
     std::string name;
     std::vector<std::string> images;
     std::vector<std::string> apps;
+    // Keys of the STORE/trees entries the pod's apps use as lower dirs, so
+    // that `berth image gc` keeps them while the pod lives.
+    std::vector<std::string> trees;
     int64_t createdAt = 0;
 };
 
@@ -81,6 +84,8 @@ Result<std::vector<PodEntry>> listPods(Store& store);
 Result<PodEntry> findPod(Store& store, const std::string& uuidPrefix);
 // Removes a pod that is not running.
 Result<void> removePod(Store& store, const PodEntry& pod, const IdMap& map);
+// Tree keys used by pods that are preparing, prepared or running.
+Result<std::vector<std::string>> treesInUse(Store& store);
 // Removes every exited pod; returns how many.
 Result<size_t> collectPods(Store& store, const IdMap& map);
 

@@ -263,6 +263,9 @@ Result<ImageRecord> fetchAci(Store& store, HttpClient& http, const AciFetchReque
         if (!verdict.ok()) return Error(describeVerdict(verdict, manifest.name));
         importOptions.verifiedBy = verdict.fingerprint;
     }
+    // Shared until the signature blob is named too (gc holds it exclusively);
+    // importAciFile takes it shared again, which flock grants alongside.
+    BERTH_TRY(FileLock storeLock, store.lock(FileLock::Mode::Shared));
     BERTH_TRY(ImageRecord record,
               importAciFile(store, acipath, importOptions).context("import " + url));
     record.source = url;

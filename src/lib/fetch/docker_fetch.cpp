@@ -175,14 +175,14 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
                  verifiedBy);
     }
 
+    // gc holds the store lock exclusively: it must not collect blobs that we
+    // have stored (the config first) before the index names them.
+    BERTH_TRY(FileLock storeLock, store.lock(FileLock::Mode::Shared));
     BERTH_TRY(std::string configText, fetchConfig(store, registry, manifest.config));
     BERTH_TRY(OciImageConfig config,
               parseOciConfig(configText, where + ": config " + manifest.config.digest.str()));
     BERTH_CHECK(checkDiffIdCount(manifest, config, where));
 
-    // gc holds the store lock exclusively: it must not collect blobs that we
-    // have stored before the index names them.
-    BERTH_TRY(FileLock storeLock, store.lock(FileLock::Mode::Shared));
     std::vector<std::unique_ptr<LayerDownload>> layers;
     std::vector<Download*> downloads;
     for (size_t i = 0; i < manifest.layers.size(); ++i) {

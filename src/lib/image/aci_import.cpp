@@ -345,6 +345,9 @@ Result<ImageRecord> importAciFile(Store& store, const std::string& path,
     const std::string what = "ACI '" + path + "'";
     BERTH_TRY(UniqueFd fd, openAciFile(path));
     BERTH_TRY(AciCompression compression, detectFd(fd.get(), path));
+    // gc holds the store lock exclusively: it must not collect the blobs
+    // committed below before the index names them.
+    BERTH_TRY(FileLock storeLock, store.lock(FileLock::Mode::Shared));
     BERTH_TRY(BlobWriter writer, store.newBlob(DigestAlgorithm::Sha512));
     // On any error below the writer is dropped uncommitted and its staging
     // file removed: nothing appears under a final name.

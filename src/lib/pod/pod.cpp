@@ -36,6 +36,7 @@ std::string infoJson(const PodInfo& info)
     j["name"] = info.name;
     j["images"] = info.images;
     j["apps"] = info.apps;
+    if (!info.trees.empty()) j["trees"] = info.trees;
     j["createdAt"] = info.createdAt;
     return j.dump() + "\n";
 }
@@ -52,6 +53,7 @@ PodInfo readInfo(const std::string& dir, const std::string& uuid)
         info.name = j->value("name", "");
         info.images = j->value("images", std::vector<std::string>{});
         info.apps = j->value("apps", std::vector<std::string>{});
+        info.trees = j->value("trees", std::vector<std::string>{});
         info.createdAt = j->value("createdAt", int64_t{0});
     } catch (const Json::exception&) {
     }
@@ -238,6 +240,17 @@ Result<void> removePod(Store& store, const PodEntry& pod, const IdMap& map)
     if (pod.dir != garbage && ::rename(pod.dir.c_str(), garbage.c_str()) < 0)
         return Error::fromErrno("move pod '" + pod.dir + "' to garbage");
     return removeDirectory(garbage, map);
+}
+
+Result<std::vector<std::string>> treesInUse(Store& store)
+{
+    BERTH_TRY(auto pods, listPods(store));
+    std::vector<std::string> out;
+    for (const auto& pod : pods)
+        if (pod.state == PodState::Prepare || pod.state == PodState::Prepared ||
+            pod.state == PodState::Run)
+            out.insert(out.end(), pod.info.trees.begin(), pod.info.trees.end());
+    return out;
 }
 
 Result<size_t> collectPods(Store& store, const IdMap& map)

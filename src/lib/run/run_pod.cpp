@@ -339,6 +339,12 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
                              p.info.uuid + " (remove it with 'berth rm " + p.info.uuid + "')");
     }
 
+    // Recorded in pod.json (written anyway) for `berth image gc`.
+    const std::string treesPrefix = store.privatePath("trees/");
+    for (const auto& r : resolved)
+        for (const auto& lower : r.lowerDirs)
+            if (lower.starts_with(treesPrefix))
+                info.trees.push_back(lower.substr(treesPrefix.size()));
     BERTH_TRY(Pod pod, Pod::create(store, info));
     // Everything that can fail from here on removes the new pod again.
     auto fail = [&](Error error) -> Result<int> {
