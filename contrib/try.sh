@@ -63,8 +63,9 @@ step "building in build/"
 if [[ ! -f $src/build/build.ninja ]]; then
     meson setup "$src/build" "$src" >/dev/null
 fi
-# Only the binary: the unit tests are contrib/test.sh's business.
-ninja -C "$src/build" src/cli/berth
+# Only the programs: berth and the engine it hands all but a warm run to
+# (the unit tests are contrib/test.sh's business).
+ninja -C "$src/build" src/cli/berth src/cli/berth-engine
 built=$src/build/src/cli/berth
 
 if [[ $(id -u) -ne 0 ]]; then
