@@ -74,8 +74,8 @@ if [[ $(id -u) -ne 0 ]]; then
     exit
 fi
 
-# As root: hand the rootless part to the test user. The binary is static
-# apart from system libraries, so a copy runs anywhere; the source tree may be
+# As root: hand the rootless part to the test user. The programs are static
+# apart from system libraries, so copies run anywhere; the source tree may be
 # somewhere that user cannot enter (/root), so the fixture scripts are copied
 # too.
 ensure_test_user
@@ -88,5 +88,7 @@ mirror() {
     done
 }
 mirror contrib/try.sh contrib/lib.sh tests/fixtures/make-busybox-images.sh tests/fixtures/mktar.py
+# berth finds berth-engine beside itself, as in the build tree.
 install -o "$BERTH_TEST_USER" -g "$BERTH_TEST_USER" -m 0755 -D "$built" "$dir/bin/berth"
+install -o "$BERTH_TEST_USER" -g "$BERTH_TEST_USER" -m 0755 -D "$built-engine" "$dir/bin/berth-engine"
 as_test_user bash "$dir/contrib/try.sh" --demo "$dir/bin/berth" "$dir" "$dir/tests/fixtures/make-busybox-images.sh"
