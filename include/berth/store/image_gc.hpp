@@ -46,4 +46,9 @@ Result<GcReport> collectBlobs(Store& store, const ImageReferences& references, b
 // nobody holds. Held locks mean a fetch is running: its files stay.
 Result<GcReport> collectStaging(Store& store, bool dryRun);
 
+// The fetch staging dirs (tmp/fetch-stage-*) alone: each fetch stage holds
+// an flock on its dir until it removes it, so one nobody holds was left by
+// a berth killed mid-fetch. Every fetch calls this before staging its own.
+Result<GcReport> collectAbandonedStagingDirs(Store& store, bool dryRun);
+
 } // namespace berth

@@ -4,6 +4,7 @@
 #include <berth/fetch/fetch_stage.hpp>
 #include <berth/stage/stage_message.hpp>
 #include <berth/stage/stage_process.hpp>
+#include <berth/store/image_gc.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -177,32 +178,6 @@ SandboxPolicy fetchPolicy(const std::string& stagingDir)
 namespace
 {
 
-constexpr std::string_view kStagingPrefix = "fetch-stage-";
-
-// A staging directory is in use while the berth that made it holds an flock
-// on it; one that nobody holds was left by a berth killed mid-fetch. Those
-// this user may remove go (in a shared store, another member's stay).
-void removeAbandonedStagingDirs(Store& store)
-{
-    auto tmp = openDirectory(store.path("tmp"));
-    if (!tmp) return;
-    DIR* dir = ::fdopendir(::dup(tmp->get()));
-    if (!dir) return;
-    std::vector<std::string> abandoned;
-    while (dirent* e = ::readdir(dir)) {
-        std::string_view name = e->d_name;
-        if (!name.starts_with(kStagingPrefix)) continue;
-        int fd = ::openat(tmp->get(), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) continue;
-        UniqueFd owned(fd);
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) abandoned.emplace_back(name);
-    }
-    ::closedir(dir);
-    for (const auto& name : abandoned)
-        if (auto removed = removeTreeAt(tmp->get(), name); !removed)
-            logDebug("abandoned staging dir: {}", removed.error().message());
-}
-
 // One fetch stage over `go` (downloads stage0 has begun), then the digest
 // checks and publishing in stage0. Returns the downloads whose resumed bytes
 // failed and were dropped, to be fetched again whole.
@@ -212,11 +187,13 @@ Result<std::vector<Download*>> runStageRound(Store& store, HttpClient& http,
                                              const std::optional<std::string>& authHeader,
                                              Progress& progress, int parallel)
 {
-    removeAbandonedStagingDirs(store);
+    // Leftovers of a killed berth; one another member owns stays (sticky tmp/).
+    if (auto swept = collectAbandonedStagingDirs(store, false); !swept)
+        logDebug("abandoned staging dirs: {}", swept.error().message());
     BERTH_TRY(std::string staging, store.makeTempDirectory("fetch-stage"));
     ScopeExit removeStaging([&] { (void)removeTree(staging); });
     BERTH_TRY(UniqueFd stagingFd, openDirectory(staging));
-    // Held until the directory is removed: see removeAbandonedStagingDirs.
+    // Held until the directory is removed: see collectAbandonedStagingDirs.
     if (::flock(stagingFd.get(), LOCK_EX | LOCK_NB) < 0)
         return Error::fromErrno("lock '" + staging + "'");
     SandboxPolicy policy = fetchPolicy(staging);

@@ -125,18 +125,30 @@ Result<GcReport> collectStaging(Store& store, bool dryRun)
             }
             report.count++;
             report.bytes += bytes;
-        } else if (name.starts_with("fetch-stage-")) {
-            // A running fetch holds its staging dir's flock until it removes it.
-            int fd =
-                ::openat(tmp->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd < 0) continue;
-            UniqueFd owned(fd);
-            if (::flock(fd, LOCK_EX | LOCK_NB) < 0) continue;
-            int64_t bytes = bytesBelow(fd);
-            if (!dryRun) BERTH_CHECK(removeTreeAt(tmp->get(), name));
-            report.count++;
-            report.bytes += bytes;
         }
+    }
+    BERTH_TRY(GcReport stages, collectAbandonedStagingDirs(store, dryRun));
+    report += stages;
+    return report;
+}
+
+Result<GcReport> collectAbandonedStagingDirs(Store& store, bool dryRun)
+{
+    GcReport report;
+    auto tmp = openDirectory(store.path("tmp"));
+    if (!tmp) return report;
+    for (const auto& name : entriesOf(tmp->get())) {
+        if (!name.starts_with("fetch-stage-")) continue;
+        // A running fetch holds its staging dir's flock until it removes it.
+        int fd =
+            ::openat(tmp->get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        UniqueFd owned(fd);
+        if (::flock(fd, LOCK_EX | LOCK_NB) < 0) continue;
+        int64_t bytes = bytesBelow(fd);
+        if (!dryRun) BERTH_CHECK(removeTreeAt(tmp->get(), name));
+        report.count++;
+        report.bytes += bytes;
     }
     return report;
 }
