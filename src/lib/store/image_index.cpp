@@ -2,6 +2,7 @@
 #include <berth/base/json.hpp>
 #include <berth/store/image_index.hpp>
 #include <sqlite3.h>
+#include <unistd.h>
 
 namespace berth
 {
@@ -162,6 +163,27 @@ Result<void> exec(sqlite3* db, const char* sql)
     return ok();
 }
 
+// Statements that open a store: switching to WAL needs the database to
+// itself, and the schema write may follow another process's; in both cases
+// SQLite answers SQLITE_BUSY at once, without the busy handler, where
+// waiting could deadlock a read lock's upgrade. Twenty berths creating one
+// store together meet here, so wait and retry, boundedly (about a minute).
+// On an existing store both only read.
+Result<void> execWhenFree(sqlite3* db, const char* sql)
+{
+    for (int attempt = 0;; ++attempt) {
+        char* message = nullptr;
+        int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+        std::string text = message ? message : "";
+        sqlite3_free(message);
+        if (rc == SQLITE_OK) return ok();
+        bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+        if (!busy || attempt == 6000)
+            return Error("image index: " + (text.empty() ? sqlite3_errstr(rc) : text));
+        ::usleep(10000);
+    }
+}
+
 // BEGIN IMMEDIATE takes the write lock up front, so two writers never
 // deadlock upgrading a read transaction.
 class Transaction
@@ -209,10 +231,11 @@ Result<std::unique_ptr<ImageIndex>> ImageIndex::open(const std::string& path, bo
     sqlite3_busy_timeout(db, 120000);
     // WAL: readers never block the writer, and a kill -9 mid-write leaves the
     // last committed state. synchronous=FULL makes commits durable too.
-    BERTH_CHECK(exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                         "PRAGMA foreign_keys=ON;")
+    BERTH_CHECK(
+        execWhenFree(db, "PRAGMA journal_mode=WAL").context("open image index '" + path + "'"));
+    BERTH_CHECK(exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
                     .context("open image index '" + path + "'"));
-    BERTH_CHECK(exec(db, schema).context("open image index '" + path + "'"));
+    BERTH_CHECK(execWhenFree(db, schema).context("open image index '" + path + "'"));
     return index;
 }
 
