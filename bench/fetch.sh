@@ -10,6 +10,8 @@
 #   berth:  berth fetch docker://… + berth run --rm IMAGE true
 #   podman: podman pull … + podman run --rm IMAGE true
 #           (overlay storage, --runtime runc --cgroup-manager cgroupfs)
+# Both pulls unpack the layers (berth into its tree cache), so both first
+# runs start from unpacked layers; the totals compare the same work.
 # Target: berth at least 2x faster end to end.
 #
 # The image is built once, as root (debootstrap needs it), from the mirror

@@ -3,6 +3,7 @@
 #include <berth/fetch/fetcher.hpp>
 #include <berth/image/importer.hpp>
 #include <berth/image/reference.hpp>
+#include <berth/render/fetch_unpacking.hpp>
 #include <berth/trust/verified_import.hpp>
 #include <fmt/format.h>
 #include <memory>
@@ -41,6 +42,12 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
     remote.lowSpeedSeconds = options.timeout;
     remote.os = import.os;
     remote.architecture = import.architecture;
+    // A registry image is left ready to run, its layers unpacked into the
+    // user's tree cache as `podman pull` does; the unpacking checks the
+    // diff_ids, which the download then skips. The system store holds only
+    // blobs for its members, so a fetch into it (often by an administrator
+    // for others) unpacks nothing and checks the diff_ids while downloading.
+    if (!store.isSystem()) remote.unpacking = unpackIntoTreeCache(store, RenderOptions{});
     auto record = fetchRemoteImage(store, reference, remote);
     if (!record) return fail(record.error());
     fmt::print("{}\n", record->id);

@@ -1,5 +1,6 @@
 #include "command.hpp"
 
+#include <berth/base/log.hpp>
 #include <berth/run/run.hpp>
 
 namespace berth::cli
@@ -163,8 +164,10 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
             auto status = runPod(**store, run->options, *context.imageSupply);
             if (!status) {
                 // The front found the image not ready: the engine runs it all.
-                if (context.imageSupply->needsEngine() && context.handToEngine)
+                if (context.imageSupply->needsEngine() && context.handToEngine) {
+                    logDebug("{}", status.error().message());
                     return context.handToEngine();
+                }
                 return fail(status.error());
             }
             return *status;

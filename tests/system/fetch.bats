@@ -195,6 +195,55 @@ kill_mid_blob() {
     assert_one_line_error "404"
 }
 
+# misstate_diff_id SRC DST: a copy of OCI layout SRC whose config states a
+# wrong diff_id for its first layer (digests of config, manifest and index
+# redone, so only the unpacking can tell).
+misstate_diff_id() {
+    local src=$1 dst=$2 manifest config digest size
+    cp -r "$src" "$dst"
+    manifest=$(jq -r '.manifests[0].digest' "$dst/index.json")
+    config=$(jq -r '.config.digest' "$dst/blobs/${manifest/://}")
+    jq -c --arg d "sha256:$(printf '%064d' 1)" '.rootfs.diff_ids[0] = $d' \
+        "$dst/blobs/${config/://}" >"$dst/next"
+    digest=sha256:$(sha256sum <"$dst/next" | cut -d' ' -f1)
+    size=$(stat -c %s "$dst/next")
+    mv "$dst/next" "$dst/blobs/${digest/://}"
+    jq -c --arg d "$digest" --argjson s "$size" '.config.digest = $d | .config.size = $s' \
+        "$dst/blobs/${manifest/://}" >"$dst/next"
+    digest=sha256:$(sha256sum <"$dst/next" | cut -d' ' -f1)
+    size=$(stat -c %s "$dst/next")
+    mv "$dst/next" "$dst/blobs/${digest/://}"
+    jq -c --arg d "$digest" --argjson s "$size" \
+        '.manifests[0].digest = $d | .manifests[0].size = $s' "$dst/index.json" >"$dst/next"
+    mv "$dst/next" "$dst/index.json"
+}
+
+@test "a fetched image is unpacked: its layer trees are cached before it is recorded" {
+    run_berth -0 --insecure-options=image,http fetch "docker://$PLAIN/test/busybox"
+    local id=$output
+    [[ -d $STORE/trees/${ROOTFS_DIFF_ID/:/-} ]] || fail "no tree for $ROOTFS_DIFF_ID after the fetch"
+    # The first run is warm: the front runs it without the engine.
+    run_berth -0 --debug run --rm --net=none "$id" true
+    assert_not_contains "$stderr" "the engine is needed"
+    # The same check sees a run that does need the engine.
+    run_berth -0 --debug --insecure-options=image,http run --rm --net=none "docker://$PLAIN/test/busybox" true
+    assert_contains "$stderr" "the engine is needed"
+}
+
+@test "a layer whose diff_id the config misstates is refused by fetch and run, and nothing is recorded" {
+    misstate_diff_id "$FIXTURES/oci-gzip" "$BATS_TEST_TMPDIR/wrong"
+    push "$BATS_TEST_TMPDIR/wrong:latest" "$PLAIN/test/wrongdiff:latest" --dest-tls-verify=false
+    run_berth -125 --quiet --insecure-options=image,http fetch "docker://$PLAIN/test/wrongdiff"
+    assert_one_line_error "$PLAIN.*test/wrongdiff.*diffId mismatch.*rebuild"
+    run_berth -125 --quiet --insecure-options=image,http run --rm "docker://$PLAIN/test/wrongdiff" true
+    assert_one_line_error "diffId mismatch"
+    run_berth -0 image list -q
+    [[ -z $output ]] || fail "an image was recorded: $output"
+    [[ ! -e $STORE/trees/sha256-$(printf '%064d' 1) ]] || fail "a tree under the misstated diff_id"
+    assert_no_staging_left
+    assert_store_sane
+}
+
 @test "a blob already in the store is not downloaded again" {
     local log=$SERVERS_DIR/plain/log layer before
     layer=$(layer_digest "$FIXTURES/oci-gzip")

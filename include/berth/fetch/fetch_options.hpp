@@ -2,6 +2,10 @@
 
 #include <berth/base/result.hpp>
 #include <berth/fetch/progress.hpp>
+#include <berth/image/image_record.hpp>
+#include <berth/store/digest.hpp>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace berth
@@ -16,6 +20,21 @@ enum class PullPolicy {
 };
 
 Result<PullPolicy> parsePullPolicy(const std::string& text);
+
+// How a registry image's layers are unpacked before its record is written,
+// for the commands that unpack anyway (`berth fetch`, `berth run`): the image
+// is then ready to run, as after `podman pull`. Unpacking checks each
+// layer's blob digest and diff_id again, so a layer that will be unpacked
+// is not also decompressed while it downloads: that pass was half of a
+// fetch's CPU. The record is written only when `unpack` succeeds, so a layer
+// whose diff_id is wrong still leaves no image behind.
+struct LayerUnpacking {
+    // Whether `unpack` will decompress (and so check) the layer with this
+    // diff_id: false when its tree is already in the cache.
+    std::function<bool(const Digest& diffId)> willUnpack;
+    // Unpacks the image's layers; the image is not in the index yet.
+    std::function<Result<void>(const ImageRecord& image)> unpack;
+};
 
 struct FetchOptions {
     bool allowUnsigned = false;  // --insecure-options=image
@@ -37,6 +56,8 @@ struct FetchOptions {
     long connectTimeoutSeconds = 30;
     long lowSpeedSeconds = 30;
     int maxAttempts = 5;
+    // Set by callers that unpack registry images before recording them.
+    std::optional<LayerUnpacking> unpacking;
 };
 
 } // namespace berth

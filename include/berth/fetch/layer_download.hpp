@@ -31,11 +31,21 @@ Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob);
 // killed berth left in the partial are replayed through both hashes and the
 // download resumes after them; if the whole then fails the digest, the
 // partial is emptied and the blob downloaded again from the start, once.
+//
+// When the caller unpacks the layer before recording the image
+// (DiffIdCheck::WhenUnpacked, see LayerUnpacking), the unpacking checks the
+// diff_id and the download only hashes the compressed bytes.
 class LayerDownload : public Download
 {
 public:
+    enum class DiffIdCheck {
+        WhileDownloading, // decompress and hash here
+        WhenUnpacked,     // the config's diff_id is checked by the unpacking
+    };
+
     LayerDownload(Store& store, std::string label, std::string url, Digest digest, int64_t size,
-                  std::string mediaType, std::optional<Digest> diffId);
+                  std::string mediaType, std::optional<Digest> diffId,
+                  DiffIdCheck diffIdCheck = DiffIdCheck::WhileDownloading);
 
     std::string label() const override { return label_; }
     std::string url() const override { return url_; }
@@ -66,6 +76,7 @@ private:
     int64_t size_;
     std::string mediaType_;
     std::optional<Digest> expectedDiffId_;
+    bool hashPlain_; // DiffIdCheck::WhileDownloading
     FileLock lock_;
     // Declared after the lock: destroyed (kept or removed) while it is held.
     std::optional<PartialBlob> partial_;

@@ -187,9 +187,12 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     std::vector<Download*> downloads;
     for (size_t i = 0; i < manifest.layers.size(); ++i) {
         const OciDescriptor& d = manifest.layers[i];
-        layers.push_back(std::make_unique<LayerDownload>(store, shortDigest(d.digest),
-                                                         registry.blobUrl(d.digest), d.digest,
-                                                         d.size, d.mediaType, config.diffIds[i]));
+        auto check = options.unpacking && options.unpacking->willUnpack(config.diffIds[i])
+                         ? LayerDownload::DiffIdCheck::WhenUnpacked
+                         : LayerDownload::DiffIdCheck::WhileDownloading;
+        layers.push_back(std::make_unique<LayerDownload>(
+            store, shortDigest(d.digest), registry.blobUrl(d.digest), d.digest, d.size, d.mediaType,
+            config.diffIds[i], check));
         downloads.push_back(layers.back().get());
     }
     DownloadHooks hooks;
@@ -209,6 +212,8 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     record.verifiedBy = verifiedBy;
     for (const auto& layer : layers)
         record.layers.push_back(*layer->record());
+    // Unpacked (and the diff_ids checked) before the index names the image.
+    if (options.unpacking) BERTH_CHECK(options.unpacking->unpack(record).context(where));
     // Kept for `berth image verify`, before the record names the image.
     if (verifiedSignatures)
         BERTH_CHECK(store.index().putCache(storedSignaturesKey(doc.digest),

@@ -45,9 +45,12 @@ Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob)
 }
 
 LayerDownload::LayerDownload(Store& store, std::string label, std::string url, Digest digest,
-                             int64_t size, std::string mediaType, std::optional<Digest> diffId)
+                             int64_t size, std::string mediaType, std::optional<Digest> diffId,
+                             DiffIdCheck diffIdCheck)
     : store_(store), label_(std::move(label)), url_(std::move(url)), digest_(std::move(digest)),
-      size_(size), mediaType_(std::move(mediaType)), expectedDiffId_(std::move(diffId))
+      size_(size), mediaType_(std::move(mediaType)), expectedDiffId_(std::move(diffId)),
+      // Without a stated diff_id there is nothing for the unpacking to check.
+      hashPlain_(diffIdCheck == DiffIdCheck::WhileDownloading || !expectedDiffId_)
 {
 }
 
@@ -63,6 +66,11 @@ Result<DownloadStart> LayerDownload::begin()
         // A partial of a blob stored since (by a fetch that did not resume
         // it) is of no further use; the lock makes removing it safe.
         ::unlinkat(store_.rootFd(), PartialBlob::nameFor(digest_).c_str(), 0);
+        if (!hashPlain_) {
+            record_ = LayerRecord{digest_, *expectedDiffId_, mediaType_, size_};
+            lock_.release();
+            return DownloadStart::Skip;
+        }
         BERTH_TRY(Digest diffId, diffIdOfStoredBlob(store_, digest_).context(label_));
         if (expectedDiffId_ && !(*expectedDiffId_ == diffId))
             return Error(label_ + ": diff_id mismatch: the config states " +
@@ -99,7 +107,7 @@ void LayerDownload::digestPlain(std::string_view bytes)
     // A layer that does not decompress is still hashed to the end: when its
     // digest is wrong too, that is the error to report (corrupt transfer),
     // not the symptom.
-    if (plainError_) return;
+    if (!hashPlain_ || plainError_) return;
     Result<void> fed = ok();
     if (decompressor_) {
         fed = feed(bytes);
@@ -145,7 +153,7 @@ void LayerDownload::finishPlain()
 
 Result<void> LayerDownload::finish()
 {
-    finishPlain();
+    if (hashPlain_) finishPlain();
     // The blob digest decides which error the user sees; an authentic blob
     // that is no layer is not kept either.
     auto verified = partial_->verify();
@@ -166,7 +174,7 @@ Result<void> LayerDownload::finish()
         partial_->discard();
         return std::move(*plainError_).addContext("the layer does not unpack");
     }
-    Digest diffId = diffHasher_.finish();
+    Digest diffId = hashPlain_ ? diffHasher_.finish() : *expectedDiffId_;
     if (expectedDiffId_ && !(*expectedDiffId_ == diffId)) {
         partial_->discard();
         return Error(label_ + ": diff_id mismatch: the config states " + expectedDiffId_->str() +

@@ -465,8 +465,9 @@ Result<void> LayerStream::finish()
     if (s.expect.diffId) {
         Digest diff = s.diffHasher ? s.diffHasher->finish() : *blob;
         if (diff != *s.expect.diffId)
-            return Error("diffId mismatch: uncompressed layer is " + diff.str() + ", expected " +
-                         s.expect.diffId->str());
+            return Error("diffId mismatch: the config states " + s.expect.diffId->str() +
+                         ", the uncompressed layer hashes to " + diff.str() +
+                         "; the image is inconsistent, rebuild it and fetch it again");
     }
     return ok();
 }

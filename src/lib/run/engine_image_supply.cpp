@@ -1,6 +1,7 @@
 #include <berth/fetch/fetcher.hpp>
 #include <berth/image/importer.hpp>
 #include <berth/image/reference.hpp>
+#include <berth/render/fetch_unpacking.hpp>
 #include <berth/render/render.hpp>
 #include <berth/run/image_supply.hpp>
 #include <berth/trust/stored_image_trust.hpp>
@@ -31,6 +32,11 @@ Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowU
     if (isRemoteReference(reference)) {
         FetchOptions options = fetch;
         options.allowUnsigned = allowUnsigned;
+        // The run unpacks the layers next anyway; unpacked before the image
+        // is recorded, their diff_ids need no decompression while they
+        // download. Trees are cached with the user's own map, whichever
+        // --userns this run asks for: every later run shares them.
+        options.unpacking = unpackIntoTreeCache(store, RenderOptions{});
         return fetchRemoteImage(store, reference, options);
     }
     ImportOptions options;

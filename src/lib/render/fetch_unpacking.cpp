@@ -1,0 +1,27 @@
+#include <berth/render/fetch_unpacking.hpp>
+#include <sys/stat.h>
+
+namespace berth
+{
+
+LayerUnpacking unpackIntoTreeCache(Store& store, RenderOptions options)
+{
+    LayerUnpacking unpacking;
+    // A tree already cached is not unpacked again, so its download must
+    // check the diff_id itself. A tree another berth adds meanwhile was
+    // checked against the same diff_id when it was unpacked.
+    unpacking.willUnpack = [&store](const Digest& diffId) {
+        struct stat st;
+        std::string tree = store.privatePath("trees/" + layerTreeKey(diffId));
+        return ::lstat(tree.c_str(), &st) != 0;
+    };
+    unpacking.unpack = [&store,
+                        options = std::move(options)](const ImageRecord& image) -> Result<void> {
+        auto trees = prepareLayerTrees(store, image, options);
+        if (!trees) return std::move(trees).error();
+        return ok();
+    };
+    return unpacking;
+}
+
+} // namespace berth
