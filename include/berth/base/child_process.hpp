@@ -25,6 +25,10 @@ public:
     // be single-threaded; `body` may only do what is safe after fork.
     static Result<ChildProcess> run(const std::function<int()>& body, unsigned long cloneFlags = 0);
 
+    // Takes charge of a child of ours that something else forked (a
+    // CLONE_PARENT grandchild), held by `pidFd`.
+    static ChildProcess adopt(pid_t pid, UniqueFd pidFd);
+
     // Runs a program (looked up in PATH). argv is built before forking.
     // stdinFd/stdoutFd of -1 inherit the caller's.
     static Result<ChildProcess> exec(const std::vector<std::string>& argv, int stdinFd = -1,

@@ -7,6 +7,7 @@
 namespace berth
 {
 
+class EarlyUserNamespace;
 class PodMetadataService;
 
 struct ExecutionCallbacks {
@@ -22,7 +23,9 @@ struct ExecutionCallbacks {
 // runPodInit), 125 when berth's set-up failed, 126/127 when an app's command
 // could not be executed or found. Set-up failures inside the pod are printed
 // as one line. The caller must be single-threaded and stays the pod's parent
-// until it exits, forwarding signals to it.
-Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks = {});
+// until it exits, forwarding signals to it. The pod's init joins
+// `userNamespace` when given (made with plan.idMap), else a new one.
+Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks = {},
+                       EarlyUserNamespace* userNamespace = nullptr);
 
 } // namespace berth

@@ -73,6 +73,14 @@ Result<ChildProcess> ChildProcess::run(const std::function<int()>& body, unsigne
     return child;
 }
 
+ChildProcess ChildProcess::adopt(pid_t pid, UniqueFd pidFd)
+{
+    ChildProcess child;
+    child.pid_ = pid;
+    child.pidFd_ = std::move(pidFd);
+    return child;
+}
+
 Result<ChildProcess> ChildProcess::exec(const std::vector<std::string>& argv, int stdinFd,
                                         int stdoutFd, int stderrFd)
 {

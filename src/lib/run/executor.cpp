@@ -7,6 +7,7 @@
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
 #include <berth/run/executor.hpp>
+#include <berth/stage/early_user_namespace.hpp>
 #include <berth/stage/user_namespace.hpp>
 #include <cerrno>
 #include <csignal>
@@ -258,7 +259,8 @@ bool handleMessage(int socketFd, PtyRelay& pty, PodMetadataService* metadata)
 
 } // namespace
 
-Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
+Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks,
+                       EarlyUserNamespace* userNamespace)
 {
     // Everything the pod's processes need is laid out now: after clone they
     // only read it.
@@ -285,13 +287,14 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks)
     int theirsFd = theirs.get();
     const sigset_t& original = signals.original();
 
-    BERTH_TRY(ChildProcess init, spawnInUserNamespace(
-                                     plan.idMap,
-                                     [&]() {
-                                         ::close(oursFd);
-                                         return runPodInit(prepared, theirsFd, forwarded, original);
-                                     },
-                                     podCloneFlags(plan)));
+    auto initBody = [&]() {
+        ::close(oursFd);
+        return runPodInit(prepared, theirsFd, forwarded, original);
+    };
+    BERTH_TRY(ChildProcess init,
+              userNamespace
+                  ? spawnInEarlyUserNamespace(*userNamespace, initBody, podCloneFlags(plan))
+                  : spawnInUserNamespace(plan.idMap, initBody, podCloneFlags(plan)));
     theirs.reset();
     if (callbacks.started) callbacks.started(init.pid());
 

@@ -13,6 +13,7 @@
 #include <berth/run/image_supply.hpp>
 #include <berth/run/plan_builder.hpp>
 #include <berth/run/run.hpp>
+#include <berth/stage/early_user_namespace.hpp>
 #include <cstdlib>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -292,6 +293,9 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
     IdMap map = options.keepId ? IdMap::keepId() : IdMap::forCurrentUser();
     if (options.keepId && map.kind == IdMap::Kind::Single)
         return Error("--userns=keep-id needs subordinate ids: " + map.fallbackReason);
+    // newuidmap and newgidmap write its maps while the images are resolved
+    // and the pod is planned, on the other core, instead of after.
+    BERTH_TRY(EarlyUserNamespace userNamespace, EarlyUserNamespace::start(map));
 
     std::vector<ResolvedApp> resolved;
     std::optional<AppcPod> appcPod;
@@ -382,7 +386,7 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
 
     ExecutionCallbacks callbacks;
     callbacks.metadata = metadata.get();
-    auto status = executePod(*plan, callbacks);
+    auto status = executePod(*plan, callbacks, &userNamespace);
     // The apps are gone: nobody is left to ask.
     metadata.reset();
     int exitStatus = status ? *status : 125;

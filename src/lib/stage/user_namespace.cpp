@@ -1,4 +1,5 @@
 #include <berth/base/file.hpp>
+#include <berth/stage/id_map_writer.hpp>
 #include <berth/stage/user_namespace.hpp>
 #include <cerrno>
 #include <fcntl.h>
@@ -15,58 +16,10 @@ namespace berth
 namespace
 {
 
-std::vector<std::string> mapHelperArgv(const char* helper, pid_t pid,
-                                       const std::vector<IdRange>& ranges)
-{
-    std::vector<std::string> argv{helper, std::to_string(pid)};
-    for (const auto& r : ranges) {
-        argv.push_back(std::to_string(r.inside));
-        argv.push_back(std::to_string(r.outside));
-        argv.push_back(std::to_string(r.count));
-    }
-    return argv;
-}
-
-Result<void> writeProcFile(pid_t pid, const char* name, const std::string& content)
-{
-    std::string path = "/proc/" + std::to_string(pid) + "/" + name;
-    BERTH_TRY(UniqueFd fd, openPath(path, O_WRONLY));
-    return writeAll(fd.get(), content).context("write " + path);
-}
-
 Result<void> writeMaps(const IdMap& map, pid_t pid)
 {
-    if (map.kind == IdMap::Kind::Single) {
-        // Without newgidmap an unprivileged process must give up setgroups
-        // before it may write its own gid_map.
-        BERTH_CHECK(writeProcFile(pid, "setgroups", "deny"));
-        BERTH_CHECK(writeProcFile(pid, "uid_map", IdMap::format(map.uids)));
-        BERTH_CHECK(writeProcFile(pid, "gid_map", IdMap::format(map.gids)));
-        return ok();
-    }
-    // Both helpers at once: each is a setuid exec of a millisecond or two,
-    // and a warm `run` waits for them.
-    const char* helpers[] = {"newuidmap", "newgidmap"};
-    const std::vector<IdRange>* ranges[] = {&map.uids, &map.gids};
-    Result<ChildProcess> children[] = {
-        ChildProcess::exec(mapHelperArgv(helpers[0], pid, *ranges[0])),
-        ChildProcess::exec(mapHelperArgv(helpers[1], pid, *ranges[1]))};
-    for (int i = 0; i < 2; ++i) {
-        const char* helper = helpers[i];
-        if (!children[i])
-            return std::move(children[i])
-                .error()
-                .addContext(std::string("cannot run ") + helper +
-                            " (install the 'uidmap' package)");
-        auto status = children[i]->wait();
-        if (!status) return std::move(status).error().addContext(std::string("wait for ") + helper);
-        if (*status != 0)
-            return Error(std::string(helper) + " failed with status " + std::to_string(*status) +
-                         " (check that it is setuid root or has file capabilities, and that "
-                         "/etc/sub" +
-                         (helper[3] == 'u' ? "uid" : "gid") + " grants these ranges)");
-    }
-    return ok();
+    BERTH_TRY(IdMapWriter writer, IdMapWriter::start(map, pid));
+    return writer.finish();
 }
 
 } // namespace
