@@ -390,13 +390,16 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
     // The apps are gone: nobody is left to ask.
     metadata.reset();
     int exitStatus = status ? *status : 125;
-    if (auto moved = pod.moveTo(PodState::Exited); !moved)
-        logWarning("{}", moved.error().message());
-    else if (auto written = pod.writeExitStatus(exitStatus); !written)
-        logWarning("{}", written.error().message());
-    if (options.remove)
+    if (options.remove) {
+        // Straight to removal: an exit status written only to be deleted
+        // would cost a file on every --rm run.
         if (auto removed = pod.destroy(map); !removed)
             logWarning("--rm: {}", removed.error().message());
+    } else if (auto moved = pod.moveTo(PodState::Exited); !moved) {
+        logWarning("{}", moved.error().message());
+    } else if (auto written = pod.writeExitStatus(exitStatus); !written) {
+        logWarning("{}", written.error().message());
+    }
     if (!status) return std::move(status).error();
     return exitStatus;
 }
