@@ -282,6 +282,16 @@ pod_count() {
     [[ ${lines[0]} == "$(id -u)" && ${lines[1]} == "$(id -g)" ]] || fail "ids ${lines[*]}"
 }
 
+@test "--userns=keep-id and the default map each get trees of their own: root's files stay root's" {
+    # keep-id first: its trees must not become the default map's.
+    berth_run -0 --rm --userns=keep-id "$IMAGE" stat -c %u /bin/busybox
+    [[ $output == 0 ]] || fail "keep-id sees /bin/busybox owned by $output"
+    berth_run -0 --rm "$IMAGE" stat -c %u /bin/busybox
+    [[ $output == 0 ]] || fail "after a keep-id run, /bin/busybox is owned by $output"
+    berth_run -0 --rm --userns=keep-id "$IMAGE" stat -c %u /bin/busybox
+    [[ $output == 0 ]] || fail "keep-id after a default run sees $output"
+}
+
 @test "an ACI runs with AC_APP_NAME set" {
     berth_run -0 "$FIXTURES/busybox.aci" sh -c 'echo $AC_APP_NAME'
     [[ -n $output ]] || fail "AC_APP_NAME is empty"

@@ -40,13 +40,16 @@ Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageReco
                                                    const RenderOptions& options);
 
 // The warm path's look-up: the image's layer trees as prepareLayerTrees
-// would return them when every one is already rendered, or nullopt when one
-// is missing. Reads only the index and the image's manifest: no layer is
-// opened and nothing is written.
-Result<std::optional<std::vector<std::string>>> findLayerTrees(Store& store,
-                                                               const ImageRecord& image);
+// would return them for `mapKind` when every one is already rendered, or
+// nullopt when one is missing. Reads only the index and the image's
+// manifest: no layer is opened and nothing is written.
+Result<std::optional<std::vector<std::string>>>
+findLayerTrees(Store& store, const ImageRecord& image, IdMap::Kind mapKind);
 
 // The name of a layer's tree under STORE/trees: "sha256-HEX" of its diffId.
-std::string layerTreeKey(const Digest& diffId);
+// A tree holds its files' owners as the map it was rendered with gave them,
+// so trees for --userns=keep-id (where container root is not the user) are
+// cached apart, as "sha256-HEX.keep-id".
+std::string layerTreeKey(const Digest& diffId, IdMap::Kind mapKind);
 
 } // namespace berth

@@ -21,9 +21,10 @@ class ImageSupply
 public:
     virtual ~ImageSupply() = default;
 
-    // IMAGE as typed: stored, fetched or imported, and trusted.
+    // IMAGE as typed: stored, fetched or imported, and trusted. A fetch
+    // may unpack the layers for `map` (the pod's) on the way.
     virtual Result<ImageRecord> find(Store& store, const std::string& text, bool allowUnsigned,
-                                     const FetchOptions& fetch) = 0;
+                                     const FetchOptions& fetch, const IdMap& map) = 0;
     // The image's layer trees in overlay lowerdir order, topmost first.
     virtual Result<std::vector<std::string>> layerTrees(Store& store, const ImageRecord& image,
                                                         const IdMap& map) = 0;
@@ -36,7 +37,7 @@ class EngineImageSupply final : public ImageSupply
 {
 public:
     Result<ImageRecord> find(Store& store, const std::string& text, bool allowUnsigned,
-                             const FetchOptions& fetch) override;
+                             const FetchOptions& fetch, const IdMap& map) override;
     Result<std::vector<std::string>> layerTrees(Store& store, const ImageRecord& image,
                                                 const IdMap& map) override;
 };
@@ -47,7 +48,7 @@ class WarmImageSupply final : public ImageSupply
 {
 public:
     Result<ImageRecord> find(Store& store, const std::string& text, bool allowUnsigned,
-                             const FetchOptions& fetch) override;
+                             const FetchOptions& fetch, const IdMap& map) override;
     Result<std::vector<std::string>> layerTrees(Store& store, const ImageRecord& image,
                                                 const IdMap& map) override;
 

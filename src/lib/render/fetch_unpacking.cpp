@@ -10,9 +10,9 @@ LayerUnpacking unpackIntoTreeCache(Store& store, RenderOptions options)
     // A tree already cached is not unpacked again, so its download must
     // check the diff_id itself. A tree another berth adds meanwhile was
     // checked against the same diff_id when it was unpacked.
-    unpacking.willUnpack = [&store](const Digest& diffId) {
+    unpacking.willUnpack = [&store, kind = options.idMap.kind](const Digest& diffId) {
         struct stat st;
-        std::string tree = store.privatePath("trees/" + layerTreeKey(diffId));
+        std::string tree = store.privatePath("trees/" + layerTreeKey(diffId, kind));
         return ::lstat(tree.c_str(), &st) != 0;
     };
     unpacking.unpack = [&store,

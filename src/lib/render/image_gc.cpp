@@ -68,7 +68,9 @@ Result<GcReport> collectTrees(Store& store, const ImageReferences& refs,
     if (!treesFd) return report;
     std::set<std::string> keep(options.keepTrees.begin(), options.keepTrees.end());
     for (const auto& diffId : refs.diffIds)
-        if (auto d = Digest::parse(diffId)) keep.insert(layerTreeKey(*d));
+        if (auto d = Digest::parse(diffId))
+            for (auto kind : {IdMap::Kind::Subordinate, IdMap::Kind::KeepId})
+                keep.insert(layerTreeKey(*d, kind));
 
     std::vector<std::string> names;
     if (DIR* dir = ::opendir(treesDir.c_str())) {

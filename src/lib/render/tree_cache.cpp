@@ -56,7 +56,7 @@ Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageReco
     BERTH_TRY(UniqueFd treesFd, openDirectory(store.privatePath("trees")));
     std::vector<std::string> trees;
     for (const auto& layer : layers) {
-        std::string key = layerTreeKey(*layer.source.expect.diffId);
+        std::string key = layerTreeKey(*layer.source.expect.diffId, options.idMap.kind);
         if (!existsAt(treesFd.get(), key))
             BERTH_CHECK(prepareTree(store, treesFd.get(), layer, key, options)
                             .context("prepare layer tree " + key));

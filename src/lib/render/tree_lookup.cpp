@@ -11,20 +11,20 @@
 namespace berth
 {
 
-std::string layerTreeKey(const Digest& diffId)
+std::string layerTreeKey(const Digest& diffId, IdMap::Kind mapKind)
 {
-    return diffId.appcStr();
+    return diffId.appcStr() + (mapKind == IdMap::Kind::KeepId ? ".keep-id" : "");
 }
 
-Result<std::optional<std::vector<std::string>>> findLayerTrees(Store& store,
-                                                               const ImageRecord& image)
+Result<std::optional<std::vector<std::string>>>
+findLayerTrees(Store& store, const ImageRecord& image, IdMap::Kind mapKind)
 {
     BERTH_TRY(auto layers, planLayers(store, image, true, false));
     auto treesFd = openDirectory(store.privatePath("trees"));
     if (!treesFd) return std::optional<std::vector<std::string>>();
     std::vector<std::string> trees;
     for (const auto& layer : layers) {
-        std::string key = layerTreeKey(*layer.source.expect.diffId);
+        std::string key = layerTreeKey(*layer.source.expect.diffId, mapKind);
         struct stat st;
         if (::fstatat(treesFd->get(), key.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode))

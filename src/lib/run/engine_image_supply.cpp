@@ -15,7 +15,7 @@ namespace
 {
 
 Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowUnsigned,
-                              const FetchOptions& fetch)
+                              const FetchOptions& fetch, const IdMap& map)
 {
     BERTH_TRY(ImageReference reference, ImageReference::parse(text));
     if (reference.transport == ImageReference::Transport::Stored) {
@@ -34,9 +34,8 @@ Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowU
         options.allowUnsigned = allowUnsigned;
         // The run unpacks the layers next anyway; unpacked before the image
         // is recorded, their diff_ids need no decompression while they
-        // download. Trees are cached with the user's own map, whichever
-        // --userns this run asks for: every later run shares them.
-        options.unpacking = unpackIntoTreeCache(store, RenderOptions{});
+        // download. Designated: a defaulted idMap would read /etc/subuid again.
+        options.unpacking = unpackIntoTreeCache(store, RenderOptions{.idMap = map});
         return fetchRemoteImage(store, reference, options);
     }
     ImportOptions options;
@@ -47,9 +46,10 @@ Result<ImageRecord> findImage(Store& store, const std::string& text, bool allowU
 } // namespace
 
 Result<ImageRecord> EngineImageSupply::find(Store& store, const std::string& text,
-                                            bool allowUnsigned, const FetchOptions& fetch)
+                                            bool allowUnsigned, const FetchOptions& fetch,
+                                            const IdMap& map)
 {
-    BERTH_TRY(ImageRecord image, findImage(store, text, allowUnsigned, fetch));
+    BERTH_TRY(ImageRecord image, findImage(store, text, allowUnsigned, fetch, map));
     if (store.isSystem()) BERTH_CHECK(checkSystemStoreImage(store, image, allowUnsigned));
     return image;
 }

@@ -127,7 +127,7 @@ Result<ResolvedApp> resolveApp(Store& store, ImageSupply& supply, const RunOptio
         out.lowerDirs = {options.rootfs};
         out.spec.name = shortName(options.rootfs);
     } else {
-        auto found = supply.find(store, app.image, options.allowUnsigned, options.fetch);
+        auto found = supply.find(store, app.image, options.allowUnsigned, options.fetch, map);
         if (!found) {
             // Most of these errors name the image already; say it once.
             Error error = std::move(found).error();

@@ -13,7 +13,7 @@ Error WarmImageSupply::handOver(const std::string& why)
 }
 
 Result<ImageRecord> WarmImageSupply::find(Store& store, const std::string& text, bool allowUnsigned,
-                                          const FetchOptions& /*fetch*/)
+                                          const FetchOptions& /*fetch*/, const IdMap& /*map*/)
 {
     auto reference = ImageReference::parse(text);
     if (!reference || reference->transport != ImageReference::Transport::Stored)
@@ -30,9 +30,9 @@ Result<ImageRecord> WarmImageSupply::find(Store& store, const std::string& text,
 }
 
 Result<std::vector<std::string>> WarmImageSupply::layerTrees(Store& store, const ImageRecord& image,
-                                                             const IdMap& /*map*/)
+                                                             const IdMap& map)
 {
-    auto trees = findLayerTrees(store, image);
+    auto trees = findLayerTrees(store, image, map.kind);
     if (!trees) return handOver(trees.error().message());
     if (!*trees) return handOver("a layer of " + image.id + " is not rendered yet");
     return std::move(**trees);

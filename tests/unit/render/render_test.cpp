@@ -116,7 +116,8 @@ TEST_CASE("layer trees are unpacked once into the store and listed topmost first
     auto trees = prepareLayerTrees(*f.store, one, {});
     REQUIRE_MESSAGE(trees, trees.error().message());
     REQUIRE(trees->size() == 2);
-    CHECK(trees->at(1) == f.store->path("trees/" + layerTreeKey(one.layers[0].diffId)));
+    CHECK(trees->at(1) ==
+          f.store->path("trees/" + layerTreeKey(one.layers[0].diffId, IdMap::Kind::Subordinate)));
     CHECK(exists(trees->at(0) + "/one"));
     ino_t baseInode = lstatOf(trees->at(1) + "/base").st_ino;
 
