@@ -27,6 +27,14 @@ std::vector<std::string> mapHelperArgv(const char* helper, pid_t pid,
     return argv;
 }
 
+// Where newuidmap (0) or newgidmap (1) is, found in PATH once per process:
+// a process may make several user namespaces (render, then run).
+const Result<std::string>& helperPath(int which)
+{
+    static const Result<std::string> paths[] = {findProgram("newuidmap"), findProgram("newgidmap")};
+    return paths[which];
+}
+
 Result<void> writeProcFile(pid_t pid, const char* name, const std::string& content)
 {
     std::string path = "/proc/" + std::to_string(pid) + "/" + name;
@@ -45,12 +53,19 @@ Result<void> writeMaps(const IdMap& map, pid_t pid)
         return ok();
     }
     // Both helpers at once: each is a setuid exec of a millisecond or two,
-    // and a warm `run` waits for them.
+    // and a warm `run` waits for them. Everything either needs is ready
+    // before the first starts, and each starts without copying our memory
+    // or trying every PATH entry, so the second is not kept waiting.
     const char* helpers[] = {"newuidmap", "newgidmap"};
     const std::vector<IdRange>* ranges[] = {&map.uids, &map.gids};
-    Result<ChildProcess> children[] = {
-        ChildProcess::exec(mapHelperArgv(helpers[0], pid, *ranges[0])),
-        ChildProcess::exec(mapHelperArgv(helpers[1], pid, *ranges[1]))};
+    std::vector<std::string> argvs[] = {mapHelperArgv(helpers[0], pid, *ranges[0]),
+                                        mapHelperArgv(helpers[1], pid, *ranges[1])};
+    auto start = [&](int i) -> Result<ChildProcess> {
+        const Result<std::string>& path = helperPath(i);
+        if (!path) return path.error();
+        return ChildProcess::spawn(*path, argvs[i]);
+    };
+    Result<ChildProcess> children[] = {start(0), start(1)};
     for (int i = 0; i < 2; ++i) {
         const char* helper = helpers[i];
         if (!children[i])
