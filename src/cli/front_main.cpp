@@ -23,8 +23,11 @@ int main(int argc, char** argv)
     std::signal(SIGPIPE, SIG_IGN);
     // The front uses OpenSSL only for SHA-256 of small blobs. Reading
     // openssl.cnf (providers, TLS policy) cost about 2 ms of every run and
-    // matters only to TLS, which only the engine speaks.
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+    // matters only to TLS, which only the engine speaks. Nor does it need
+    // OpenSSL's exit handler, which frees every table OpenSSL made: the
+    // process ends there anyway, and what it frees holds no state outside
+    // the process (no files, no keys of ours).
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr);
 
     Context context;
     WarmImageSupply supply;

@@ -31,7 +31,8 @@ bool pathExists(const std::string& path);
 
 // Removes a tree below dirFd/name without following symlinks. Ownership must
 // allow it (trees owned by subordinate ids are removed from inside the user
-// namespace, see render/idmapped_process).
+// namespace, see render/idmapped_process); each directory is made mode 0700
+// before it is listed, so a mode-0 one (overlayfs's work/work) goes too.
 Result<void> removeTreeAt(int dirFd, const std::string& name);
 Result<void> removeTree(const std::string& path);
 

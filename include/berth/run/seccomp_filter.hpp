@@ -19,7 +19,13 @@ struct SeccompProgram {
 // bpf, perf, userfaultfd, new mount API, namespace creation, clock setting,
 // …), answered with EPERM; clone3 answers ENOSYS so libc falls back to
 // clone, whose namespace flags can be inspected. Native, x86 and x32 ABIs.
+// Compiled when berth was built (where meson could run the compiler), else
+// now; empty in a build without libseccomp.
 Result<SeccompProgram> buildDefaultSeccompProgram();
+
+// The same program compiled now with libseccomp: what the build embeds, and
+// what a test compares the embedded one with.
+Result<SeccompProgram> compileDefaultSeccompProgram();
 
 // Loads the program into the calling process (async-signal-safe). Needs
 // no_new_privs or CAP_SYS_ADMIN in the current user namespace.

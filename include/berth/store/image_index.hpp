@@ -17,10 +17,12 @@ class ImageIndex
 {
 public:
     // `shared`: the system store's index, which setup created with mode 0660
-    // together with its -wal and -shm files. It is never created here, and
-    // the WAL files persist on close: the directory is sticky, so a member
-    // could not remove a WAL file another member created, and a missing one
-    // would be created with that member's ownership.
+    // together with its -wal and -shm files. It is never created here. In
+    // every store the WAL files persist on close (in the system store they
+    // must: the directory is sticky, so a member could not remove a WAL file
+    // another member created, and a missing one would be created with that
+    // member's ownership). The schema is created once, with PRAGMA
+    // user_version saying so; opening a current index only reads that.
     static Result<std::unique_ptr<ImageIndex>> open(const std::string& path, bool shared = false);
     ~ImageIndex();
 

@@ -1,11 +1,13 @@
 #include <berth/base/child_process.hpp>
 #include <berth/base/file.hpp>
-
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -122,6 +124,52 @@ Result<ChildProcess> ChildProcess::exec(const std::vector<std::string>& argv, in
         return Error::fromErrno("execute " + argv[0], err);
     }
     return std::move(child).value();
+}
+
+Result<ChildProcess> ChildProcess::spawn(const std::string& path,
+                                         const std::vector<std::string>& argv)
+{
+    if (argv.empty()) return Error("spawn: empty command");
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    // glibc's posix_spawn runs the child on its own stack in our address
+    // space (CLONE_VM | CLONE_VFORK) and returns the exec's errno.
+    if (int rc = ::posix_spawn(&pid, path.c_str(), nullptr, nullptr, args.data(), environ); rc != 0)
+        return Error::fromErrno("execute " + path, rc);
+    ChildProcess child;
+    child.pid_ = pid;
+    // Our own unreaped child: its pid cannot be reused before we wait, so
+    // the pidfd names it. Without one (old kernel) signal() falls back to
+    // kill(2).
+    if (long fd = ::syscall(SYS_pidfd_open, pid, 0); fd >= 0)
+        child.pidFd_ = UniqueFd(static_cast<int>(fd));
+    return child;
+}
+
+Result<std::string> findProgram(const std::string& name)
+{
+    if (name.empty()) return Error::fromErrno("find program ''", ENOENT);
+    if (name.find('/') != std::string::npos) return name;
+    const char* env = std::getenv("PATH");
+    std::string_view path = env ? env : "/bin:/usr/bin";
+    // Bounded by PATH's length.
+    while (true) {
+        size_t colon = path.find(':');
+        std::string_view dir = path.substr(0, colon);
+        // An empty entry is the current directory, as for execvp.
+        std::string candidate = (dir.empty() ? std::string(".") : std::string(dir)) + "/" + name;
+        struct stat st;
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            ::access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        if (colon == std::string_view::npos) break;
+        path.remove_prefix(colon + 1);
+    }
+    return Error::fromErrno("find '" + name + "' in PATH", ENOENT);
 }
 
 Result<int> ChildProcess::wait()

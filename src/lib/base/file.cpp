@@ -127,16 +127,21 @@ Result<void> removeContentsAt(int dirFd, const std::string& shownPath, int depth
     while (dirent* entry = ::readdir(dir)) {
         std::string name = entry->d_name;
         if (name == "." || name == "..") continue;
-        if (::unlinkat(dirFd, name.c_str(), 0) == 0) continue;
-        int unlinkError = errno;
+        // A directory, as the listing says (most file systems do), is not
+        // first tried with unlink(2): that fails with EISDIR on every one.
+        int unlinkError = EISDIR;
+        if (entry->d_type != DT_DIR) {
+            if (::unlinkat(dirFd, name.c_str(), 0) == 0) continue;
+            unlinkError = errno;
+        }
         if (unlinkError != EISDIR && unlinkError != EPERM) {
             if (unlinkError == ENOENT) continue;
             result = Error::fromErrno("unlink '" + shownPath + "/" + name + "'");
             break;
         }
-        // EISDIR means a real directory (a symlink would have been unlinked):
-        // make it ours to list before opening it, as a mode-0 directory
-        // cannot be opened.
+        // EISDIR means a real directory (a symlink would have been unlinked,
+        // and DT_DIR is never a symlink): make it ours to list before opening
+        // it, as a mode-0 directory cannot be opened.
         if (unlinkError == EISDIR) ::fchmodat(dirFd, name.c_str(), 0700, 0);
         int child = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child < 0) {

@@ -65,13 +65,8 @@ PodInfo readInfo(const std::string& dir, const std::string& uuid)
 Result<void> removeDirectory(const std::string& path, const IdMap& map)
 {
     // overlayfs leaves work/work with mode 000: ours, but unreadable until
-    // we give ourselves access back.
-    if (DIR* apps = ::opendir((path + "/apps").c_str())) {
-        while (dirent* e = ::readdir(apps))
-            if (e->d_name[0] != '.')
-                ::chmod((path + "/apps/" + e->d_name + "/work/work").c_str(), 0700);
-        ::closedir(apps);
-    }
+    // we give ourselves access back, which removeTree does for every
+    // directory it enters.
     auto removed = removeTree(path);
     if (removed || !pathExists(path)) return ok();
     if (map.kind == IdMap::Kind::Identity || map.kind == IdMap::Kind::Single) return removed;

@@ -24,6 +24,14 @@ std::vector<std::string> mapHelperArgv(const char* helper, pid_t pid,
     return argv;
 }
 
+// Where newuidmap (0) or newgidmap (1) is, found in PATH once per process:
+// a process may make several user namespaces (render, then run).
+const Result<std::string>& helperPath(int which)
+{
+    static const Result<std::string> paths[] = {findProgram(kHelpers[0]), findProgram(kHelpers[1])};
+    return paths[which];
+}
+
 Result<void> writeProcFile(pid_t pid, const char* name, const std::string& content)
 {
     std::string path = "/proc/" + std::to_string(pid) + "/" + name;
@@ -45,10 +53,14 @@ Result<IdMapWriter> IdMapWriter::start(const IdMap& map, pid_t pid)
         return writer;
     }
     // Both argvs first, then both helpers: neither waits for the other.
+    // Each starts without copying our memory (posix_spawn) or trying every
+    // PATH entry.
     std::vector<std::string> argv[] = {mapHelperArgv(kHelpers[0], pid, map.uids),
                                        mapHelperArgv(kHelpers[1], pid, map.gids)};
     for (int i = 0; i < 2; ++i) {
-        auto child = ChildProcess::exec(argv[i]);
+        const Result<std::string>& path = helperPath(i);
+        auto child =
+            path ? ChildProcess::spawn(*path, argv[i]) : Result<ChildProcess>(path.error());
         if (!child)
             return std::move(child).error().addContext(std::string("cannot run ") + kHelpers[i] +
                                                        " (install the 'uidmap' package)");

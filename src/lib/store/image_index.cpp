@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <berth/base/json.hpp>
 #include <berth/store/image_index.hpp>
+#include <cstdlib>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -12,7 +13,10 @@ namespace
 
 // Schema version 1. Records are stored as JSON so that adding a field needs
 // no migration; names are a table of their own so that tags move atomically.
+// The user_version the script sets is kSchemaVersion.
+constexpr int kSchemaVersion = 1;
 constexpr const char* schema = R"sql(
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS images (
     id TEXT PRIMARY KEY,
     imported_at INTEGER NOT NULL,
@@ -29,6 +33,8 @@ CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+PRAGMA user_version = 1;
+COMMIT;
 )sql";
 
 Json layerToJson(const LayerRecord& layer)
@@ -164,24 +170,40 @@ Result<void> exec(sqlite3* db, const char* sql)
 }
 
 // Statements that open a store: switching to WAL needs the database to
-// itself, and the schema write may follow another process's; in both cases
-// SQLite answers SQLITE_BUSY at once, without the busy handler, where
-// waiting could deadlock a read lock's upgrade. Twenty berths creating one
-// store together meet here, so wait and retry, boundedly (about a minute).
-// On an existing store both only read.
-Result<void> execWhenFree(sqlite3* db, const char* sql)
+// itself, and a read may meet another process's switch or recovery; in
+// both cases SQLite may answer SQLITE_BUSY at once, without the busy
+// handler, where waiting could deadlock a read lock's upgrade. Twenty
+// berths creating one store together meet here, so wait and retry,
+// boundedly (about a minute). A failed attempt leaves no transaction open.
+Result<void> execWhenFree(sqlite3* db, const char* sql,
+                          int (*row)(void*, int, char**, char**) = nullptr, void* arg = nullptr)
 {
     for (int attempt = 0;; ++attempt) {
         char* message = nullptr;
-        int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+        int rc = sqlite3_exec(db, sql, row, arg, &message);
         std::string text = message ? message : "";
         sqlite3_free(message);
         if (rc == SQLITE_OK) return ok();
+        if (!sqlite3_get_autocommit(db))
+            (void)sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
         bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
         if (!busy || attempt == 6000)
             return Error("image index: " + (text.empty() ? sqlite3_errstr(rc) : text));
         ::usleep(10000);
     }
+}
+
+// PRAGMA user_version: 0 for a new database, kSchemaVersion once the schema
+// is in place.
+Result<int> schemaVersion(sqlite3* db)
+{
+    int version = 0;
+    auto row = [](void* out, int columns, char** values, char**) {
+        if (columns == 1 && values[0]) *static_cast<int*>(out) = std::atoi(values[0]);
+        return 0;
+    };
+    BERTH_CHECK(execWhenFree(db, "PRAGMA user_version", row, &version));
+    return version;
 }
 
 // BEGIN IMMEDIATE takes the write lock up front, so two writers never
@@ -223,19 +245,36 @@ Result<std::unique_ptr<ImageIndex>> ImageIndex::open(const std::string& path, bo
         return Error("open image index '" + path + "': " +
                      (index->db_->handle ? sqlite3_errmsg(index->db_->handle) : "out of memory"));
     sqlite3* db = index->db_->handle;
-    if (shared) {
-        int persist = 1;
-        sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-    }
+    // The WAL and its index (-wal, -shm) stay when the last connection
+    // closes. In the system store they must: the directory is sticky, so a
+    // member could not remove a WAL file another member created, and a
+    // missing one would be created with that member's ownership. Elsewhere
+    // it saves every warm `run` creating and deleting two files, which on
+    // some file systems (ext4 without a journal, scanning recently deleted
+    // inodes) costs more than the rest of opening the index. A kill -9 is
+    // as safe as before: the WAL is the same WAL, only not deleted.
+    int persist = 1;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     // Concurrent berth processes wait for each other rather than fail.
     sqlite3_busy_timeout(db, 120000);
+    const std::string where = "open image index '" + path + "'";
+    // synchronous=FULL makes commits durable; both are per connection.
+    BERTH_CHECK(exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").context(where));
+    // A store whose schema is current (the usual case: every run) needs
+    // nothing more. Parsing the DDL, even as IF NOT EXISTS, cost a warm run
+    // more than everything else it asks of the index.
+    BERTH_TRY(int version, schemaVersion(db).context(where));
+    // A newer berth's schema keeps these tables (records are JSON).
+    if (version >= kSchemaVersion) return index;
     // WAL: readers never block the writer, and a kill -9 mid-write leaves the
-    // last committed state. synchronous=FULL makes commits durable too.
-    BERTH_CHECK(
-        execWhenFree(db, "PRAGMA journal_mode=WAL").context("open image index '" + path + "'"));
-    BERTH_CHECK(exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-                    .context("open image index '" + path + "'"));
-    BERTH_CHECK(execWhenFree(db, schema).context("open image index '" + path + "'"));
+    // last committed state. The mode is stored in the file, so only a new
+    // index (or one from before user_version was kept) gets here.
+    BERTH_CHECK(execWhenFree(db, "PRAGMA journal_mode=WAL").context(where));
+    // The tables and the version that says they exist, in one transaction:
+    // a crash leaves either nothing or both. Twenty berths creating one
+    // store meet here; BEGIN IMMEDIATE waits for the write lock, and the
+    // ones after the first find the tables there.
+    BERTH_CHECK(execWhenFree(db, schema).context(where));
     return index;
 }
 

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <unistd.h>
+
 using namespace berth;
 
 TEST_CASE("Digest parses only ALGORITHM:HEX with the right length and lowercase hex")
@@ -42,4 +45,31 @@ TEST_CASE("Hasher matches known SHA-256 and SHA-512 values")
     h.update("a");
     h.update("bc");
     CHECK(h.finish() == Hasher::hash(DigestAlgorithm::Sha256, "abc"));
+}
+
+TEST_CASE("hashFile and streamed updates agree with coreutils' sha256sum and sha512sum")
+{
+    // Values from `head -c 3000000 /dev/zero | tr '\0' a | sha256sum` (and
+    // sha512sum): more than one of hashFile's 1 MiB reads.
+    char path[] = "/tmp/berth-digest-test-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    std::string chunk(1000000, 'a');
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(::write(fd, chunk.data(), chunk.size()) == static_cast<ssize_t>(chunk.size()));
+    CHECK(Hasher::hashFile(DigestAlgorithm::Sha256, fd)->hex() ==
+          "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4");
+    CHECK(Hasher::hashFile(DigestAlgorithm::Sha512, fd)->hex() ==
+          "f14588966ba95f6af16b443f5681f5f568f8c4319a3f9dd63031e82662b9cda2"
+          "5e6b118f9827a4a686bd30a5d44c6a3aa28b5aaed7a006bf4aad9430db8a337c");
+    ::close(fd);
+    ::unlink(path);
+
+    Hasher h(DigestAlgorithm::Sha512);
+    h.update("a");
+    h.update("");
+    h.update("bc");
+    CHECK(h.finish().hex() ==
+          "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+          "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
 }

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,20 @@ ImageRecord makeRecord(const std::string& content, const std::string& name, cons
     r.tag = tag;
     r.importedAt = 1000;
     return r;
+}
+
+// PRAGMA user_version of the database at `path`, read without berth.
+int userVersion(const std::string& path)
+{
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    int version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return version;
 }
 
 } // namespace
@@ -94,5 +109,85 @@ TEST_CASE("the index survives a writer killed mid-transaction")
     CHECK((*store)->index().resolve("kept")->name == "kept");
     CHECK((*store)->index().resolve("churn"));
     REQUIRE((*store)->index().putImage(makeRecord("after", "after", "latest")));
+    CHECK(removeTree(root));
+}
+
+TEST_CASE("a new index gets its schema version, and its WAL files outlive the connection")
+{
+    std::string root = tempDir();
+    {
+        auto store = Store::open(root);
+        REQUIRE(store);
+        REQUIRE((*store)->index().putImage(makeRecord("a", "a", "latest")));
+    }
+    // Persisted, so that the next run neither creates nor deletes them.
+    CHECK(pathExists(root + "/index.db-wal"));
+    CHECK(pathExists(root + "/index.db-shm"));
+    CHECK(userVersion(root + "/index.db") == 1);
+    auto again = Store::open(root);
+    REQUIRE(again);
+    CHECK((*again)->index().resolve("a"));
+    CHECK(removeTree(root));
+}
+
+TEST_CASE("an index made before the schema version was kept is brought up to it")
+{
+    std::string root = tempDir();
+    std::string path = root + "/index.db";
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    // The schema as berth created it before it set user_version.
+    REQUIRE(sqlite3_exec(db,
+                         "PRAGMA journal_mode=WAL;"
+                         "CREATE TABLE images (id TEXT PRIMARY KEY, imported_at INTEGER NOT NULL,"
+                         " record TEXT NOT NULL);"
+                         "CREATE TABLE names (name TEXT NOT NULL, tag TEXT NOT NULL, id TEXT NOT "
+                         "NULL REFERENCES images(id) ON DELETE CASCADE, PRIMARY KEY (name, tag));"
+                         "CREATE INDEX names_by_id ON names(id);"
+                         "CREATE TABLE cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    REQUIRE(userVersion(path) == 0);
+    {
+        auto index = ImageIndex::open(path);
+        REQUIRE(index);
+        REQUIRE((*index)->putImage(makeRecord("old", "old", "latest")));
+        REQUIRE((*index)->putCache("k", "v"));
+    }
+    CHECK(userVersion(path) == 1);
+    auto index = ImageIndex::open(path);
+    REQUIRE(index);
+    CHECK((*index)->resolve("old"));
+    CHECK(*(*index)->getCache("k") == std::optional<std::string>("v"));
+    CHECK(removeTree(root));
+}
+
+TEST_CASE("twenty processes creating one index together all succeed")
+{
+    std::string root = tempDir();
+    std::string path = root + "/index.db";
+    constexpr int kProcesses = 20;
+    pid_t pids[kProcesses];
+    for (int i = 0; i < kProcesses; ++i) {
+        pids[i] = ::fork();
+        REQUIRE(pids[i] >= 0);
+        if (pids[i] == 0) {
+            auto index = ImageIndex::open(path);
+            bool stored = index && (*index)->putImage(makeRecord("p" + std::to_string(i),
+                                                                 "p" + std::to_string(i), "1"));
+            ::_exit(stored ? 0 : 1);
+        }
+    }
+    int failed = 0;
+    for (pid_t pid : pids) {
+        int status = 0;
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
+    }
+    CHECK(failed == 0);
+    auto index = ImageIndex::open(path);
+    REQUIRE(index);
+    CHECK((*index)->list()->size() == kProcesses);
+    CHECK(userVersion(path) == 1);
     CHECK(removeTree(root));
 }
