@@ -66,14 +66,7 @@ Result<EarlyUserNamespace> EarlyUserNamespace::start(const IdMap& map)
             return 0;
         },
         CLONE_NEWUSER);
-    if (!holder) {
-        Error error = std::move(holder).error();
-        if (error.errnum() == EPERM || error.errnum() == ENOSPC || error.errnum() == EINVAL) {
-            auto why = checkUserNamespaceSupport(map);
-            if (!why) return std::move(why).error();
-        }
-        return std::move(error).addContext("create user namespace");
-    }
+    if (!holder) return explainUserNamespaceFailure(std::move(holder).error(), map);
     early.holder_ = std::move(holder).value();
     auto writer = IdMapWriter::start(map, early.holder_.pid());
     if (!writer) return std::move(writer).error().addContext("set up user namespace id map");

@@ -55,12 +55,7 @@ Result<ChildProcess> spawnInUserNamespace(const IdMap& map, const std::function<
         },
         CLONE_NEWUSER | extraCloneFlags);
     if (!child) {
-        Error error = std::move(child).error();
-        if (error.errnum() == EPERM || error.errnum() == ENOSPC || error.errnum() == EINVAL) {
-            auto why = checkUserNamespaceSupport(map);
-            if (!why) return std::move(why).error();
-        }
-        return std::move(error).addContext("create user namespace");
+        return explainUserNamespaceFailure(std::move(child).error(), map);
     }
     goRead.reset();
     auto written = writeMaps(map, child->pid());
@@ -79,6 +74,15 @@ Result<int> runInUserNamespace(const IdMap& map, const std::function<int()>& bod
 {
     BERTH_TRY(ChildProcess child, spawnInUserNamespace(map, body, extraCloneFlags));
     return child.wait();
+}
+
+Error explainUserNamespaceFailure(Error error, const IdMap& map)
+{
+    if (error.errnum() == EPERM || error.errnum() == ENOSPC || error.errnum() == EINVAL) {
+        auto why = checkUserNamespaceSupport(map);
+        if (!why) return std::move(why).error();
+    }
+    return std::move(error).addContext("create user namespace");
 }
 
 Result<void> checkUserNamespaceSupport(const IdMap& map)
