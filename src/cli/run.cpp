@@ -44,6 +44,10 @@ Result<void> parseSegments(RunCommand& run, std::vector<std::string> rest)
             segments.back().push_back(std::move(arg));
     }
     if (segments[0].empty()) return Error("no image given (see 'berth run --help')");
+    // Options end at the image; a word before it that looks like one is an
+    // option berth does not know, not an image name (none starts with '-').
+    if (segments[0][0].starts_with("-"))
+        return Error("unknown option '" + segments[0][0] + "' (see 'berth run --help')");
     run.first.image = segments[0][0];
     run.first.command.assign(segments[0].begin() + 1, segments[0].end());
     if (!run.entrypoint.empty()) run.first.entrypoint = run.entrypoint;
@@ -62,6 +66,9 @@ Result<void> parseSegments(RunCommand& run, std::vector<std::string> rest)
         }
         auto remaining = parser.remaining();
         if (remaining.empty()) return Error("'---' must be followed by an image");
+        if (remaining[0].starts_with("-"))
+            return Error("app " + std::to_string(i + 1) + ": unknown option '" + remaining[0] +
+                         "' (see 'berth run --help')");
         app.image = remaining[0];
         app.command.assign(remaining.begin() + 1, remaining.end());
         if (!entrypoint.empty()) app.entrypoint = entrypoint;

@@ -52,6 +52,20 @@ load helpers
     assert_one_line_error "missing\.tar"
 }
 
+@test "fetch of a missing source says it is missing, signed or not" {
+    run_berth -125 fetch "oci:$BATS_TEST_TMPDIR/no-layout"
+    assert_one_line_error "no-layout.*No such file or directory"
+    run_berth -125 fetch "$BATS_TEST_TMPDIR/missing.aci"
+    assert_one_line_error "missing\.aci.*No such file or directory"
+}
+
+@test "an unknown run flag before the image is named as an option, not taken for an image" {
+    run_berth -125 run --no-such-flag "$BATS_TEST_TMPDIR/x" true
+    assert_one_line_error "unknown option '--no-such-flag' \\(see 'berth run --help'\\)"
+    run_berth -125 run --rm busybox true --- --bogus busybox true
+    assert_one_line_error "app 2: "
+}
+
 @test "a name that is not in the store exits 125 with one line" {
     run_berth -125 image inspect example.com/not-there
     assert_one_line_error "not-there"

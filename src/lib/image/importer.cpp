@@ -4,6 +4,7 @@
 
 #include <berth/image/aci_import.hpp>
 #include <berth/image/importer.hpp>
+#include <unistd.h>
 
 namespace berth
 {
@@ -37,6 +38,11 @@ Result<ImageRecord> importImage(Store& store, const ImageReference& reference,
     // is refused unless the user said otherwise. A caller that checked a
     // signature (the verify stage, through stage0) passes its verdict as
     // verifiedBy; OCI sources have no signature berth checks yet.
+    // A source that is not there is named as such first: asking for a
+    // signature of nothing sends the user the wrong way.
+    if (::access(reference.path.c_str(), F_OK) < 0)
+        return Error::fromErrno("image '" + reference.original + "': cannot read '" +
+                                reference.path + "'");
     if (!options.allowUnsigned && options.verifiedBy.empty()) return unsignedRefusal(reference);
 
     Result<ImageRecord> result = Error("unreachable");
