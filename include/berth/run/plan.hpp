@@ -53,11 +53,6 @@ struct RootfsPlan {
     std::string upperDir;
     std::string workDir;
     bool readOnly = false;
-    // The upper dir is removed when the pod ends (--rm): overlay skips its
-    // syncs ("volatile"). Otherwise unmounting syncs the whole upper
-    // filesystem, which right after a large unpack waits for every dirty
-    // page on it, not just the pod's.
-    bool discardUpper = false;
 };
 
 // A program run before or after an app in its root filesystem (appc event
