@@ -94,8 +94,13 @@ podman_total=0
 berth_fetch_total=0
 podman_pull_total=0
 podman_run_failed=0
+# Each tool starts with nothing waiting to be written back: otherwise the
+# first timed fetch pays for the push above, and each the previous tool's.
+settle() { sync; }
+
 for ((i = 1; i <= runs; i++)); do
     store=$work/berth-$i
+    settle
     t0=$(now)
     id=$("$berth" --root "$store" --quiet --insecure-options=image,http fetch "docker://$ref")
     t1=$(now)
@@ -116,6 +121,7 @@ for ((i = 1; i <= runs; i++)); do
         prun=$(mktemp -d /tmp/bpr.XXXXXX)
         popts=(--root "$proot/root" --runroot "$prun" --storage-driver overlay
             --runtime "$runtime" --cgroup-manager cgroupfs --events-backend file)
+        settle
         t0=$(now)
         podman "${popts[@]}" pull -q --tls-verify=false "docker://$ref" >/dev/null
         t1=$(now)
