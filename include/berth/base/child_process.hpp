@@ -2,13 +2,13 @@
 
 #include <berth/base/result.hpp>
 #include <berth/base/unique_fd.hpp>
-
 #include <functional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // A child process held by a pidfd. Dropping a child that was not waited for
 // kills and reaps it, so no error path leaks a process.

@@ -2,12 +2,12 @@
 
 #include <berth/base/result.hpp>
 #include <berth/base/unique_fd.hpp>
-
 #include <string>
 #include <string_view>
 #include <sys/types.h>
 
-namespace berth {
+namespace berth
+{
 
 // Thin wrappers over syscalls that return Results with the path in context.
 Result<UniqueFd> openPath(const std::string& path, int flags, mode_t mode = 0);

@@ -12,9 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // clone3 with CLONE_PIDFD gives us the pidfd atomically with the fork.
 pid_t cloneWithPidFd(unsigned long flags, int* pidFd)
@@ -44,12 +46,14 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept
     return *this;
 }
 
-ChildProcess::~ChildProcess() { killAndReap(); }
+ChildProcess::~ChildProcess()
+{
+    killAndReap();
+}
 
 void ChildProcess::killAndReap()
 {
-    if (pid_ <= 0)
-        return;
+    if (pid_ <= 0) return;
     (void)signal(SIGKILL);
     int status;
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
@@ -62,8 +66,7 @@ Result<ChildProcess> ChildProcess::run(const std::function<int()>& body, unsigne
 {
     int pidFd = -1;
     pid_t pid = cloneWithPidFd(cloneFlags, &pidFd);
-    if (pid < 0)
-        return Error::fromErrno("clone3");
+    if (pid < 0) return Error::fromErrno("clone3");
     if (pid == 0) {
         int status = 125;
         status = body();
@@ -86,8 +89,7 @@ ChildProcess ChildProcess::adopt(pid_t pid, UniqueFd pidFd)
 Result<ChildProcess> ChildProcess::exec(const std::vector<std::string>& argv, int stdinFd,
                                         int stdoutFd, int stderrFd)
 {
-    if (argv.empty())
-        return Error("exec: empty command");
+    if (argv.empty()) return Error("exec: empty command");
     std::vector<char*> args;
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
@@ -95,24 +97,19 @@ Result<ChildProcess> ChildProcess::exec(const std::vector<std::string>& argv, in
     // A pipe with O_CLOEXEC tells us whether execvp succeeded: it closes on
     // exec, or carries errno when exec failed.
     int errPipe[2];
-    if (::pipe2(errPipe, O_CLOEXEC) < 0)
-        return Error::fromErrno("pipe");
+    if (::pipe2(errPipe, O_CLOEXEC) < 0) return Error::fromErrno("pipe");
     UniqueFd readEnd(errPipe[0]);
     UniqueFd writeEnd(errPipe[1]);
     auto child = run([&]() {
-        if (stdinFd >= 0 && ::dup2(stdinFd, STDIN_FILENO) < 0)
-            return 125;
-        if (stdoutFd >= 0 && ::dup2(stdoutFd, STDOUT_FILENO) < 0)
-            return 125;
-        if (stderrFd >= 0 && ::dup2(stderrFd, STDERR_FILENO) < 0)
-            return 125;
+        if (stdinFd >= 0 && ::dup2(stdinFd, STDIN_FILENO) < 0) return 125;
+        if (stdoutFd >= 0 && ::dup2(stdoutFd, STDOUT_FILENO) < 0) return 125;
+        if (stderrFd >= 0 && ::dup2(stderrFd, STDERR_FILENO) < 0) return 125;
         ::execvp(args[0], args.data());
         int err = errno;
         [[maybe_unused]] ssize_t n = ::write(errPipe[1], &err, sizeof err);
         return 127;
     });
-    if (!child)
-        return std::move(child).error().addContext("run " + argv[0]);
+    if (!child) return std::move(child).error().addContext("run " + argv[0]);
     writeEnd.reset();
     int err = 0;
     ssize_t n;
@@ -174,32 +171,26 @@ Result<std::string> findProgram(const std::string& name)
 
 Result<int> ChildProcess::wait()
 {
-    if (pid_ <= 0)
-        return Error("wait: no child");
+    if (pid_ <= 0) return Error("wait: no child");
     int status = 0;
     pid_t r;
     do {
         r = ::waitpid(pid_, &status, 0);
     } while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return Error::fromErrno("waitpid");
+    if (r < 0) return Error::fromErrno("waitpid");
     pid_ = -1;
     pidFd_.reset();
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return 125;
 }
 
 Result<void> ChildProcess::signal(int signo)
 {
-    if (pid_ <= 0)
-        return ok();
+    if (pid_ <= 0) return ok();
     if (pidFd_ && ::syscall(SYS_pidfd_send_signal, pidFd_.get(), signo, nullptr, 0) == 0)
         return ok();
-    if (::kill(pid_, signo) < 0 && errno != ESRCH)
-        return Error::fromErrno("kill");
+    if (::kill(pid_, signo) < 0 && errno != ESRCH) return Error::fromErrno("kill");
     return ok();
 }
 
@@ -210,8 +201,7 @@ Result<int> runProgram(const std::vector<std::string>& argv, std::string* output
         return child.wait();
     }
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) < 0)
-        return Error::fromErrno("pipe");
+    if (::pipe2(fds, O_CLOEXEC) < 0) return Error::fromErrno("pipe");
     UniqueFd readEnd(fds[0]);
     UniqueFd writeEnd(fds[1]);
     BERTH_TRY(ChildProcess child, ChildProcess::exec(argv, -1, writeEnd.get()));

@@ -1,18 +1,17 @@
 #include <berth/base/child_process.hpp>
 #include <berth/base/file.hpp>
-
-#include <doctest/doctest.h>
-
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <doctest/doctest.h>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 
 using namespace berth;
 
-namespace {
+namespace
+{
 
 std::string tempDir()
 {

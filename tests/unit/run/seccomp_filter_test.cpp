@@ -1,8 +1,6 @@
 #include <berth/run/seccomp_filter.hpp>
-
-#include <doctest/doctest.h>
-
 #include <cstring>
+#include <doctest/doctest.h>
 
 using namespace berth;
 

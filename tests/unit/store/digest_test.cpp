@@ -1,8 +1,6 @@
 #include <berth/store/digest.hpp>
-
-#include <doctest/doctest.h>
-
 #include <cstdlib>
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 using namespace berth;
@@ -69,7 +67,6 @@ TEST_CASE("hashFile and streamed updates agree with coreutils' sha256sum and sha
     h.update("a");
     h.update("");
     h.update("bc");
-    CHECK(h.finish().hex() ==
-          "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-          "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    CHECK(h.finish().hex() == "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                              "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
 }

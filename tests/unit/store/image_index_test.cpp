@@ -1,15 +1,14 @@
 #include <berth/base/file.hpp>
 #include <berth/store/store.hpp>
-
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 using namespace berth;
 
-namespace {
+namespace
+{
 
 std::string tempDir()
 {
