@@ -6,7 +6,9 @@
 // first, is handed to berth-engine with exec, before anything is written.
 #include "command.hpp"
 #include "engine_exec.hpp"
+#include "front_caller.hpp"
 
+#include <berth/base/log.hpp>
 #include <csignal>
 #include <openssl/crypto.h>
 #include <string>
@@ -19,6 +21,7 @@ int main(int argc, char** argv)
     int command = commandWordIndex(argc, argv);
     if (command == argc || std::string(argv[command]) != "run") return execEngine(argv);
 
+    limitUserLookupsToFiles();
     // As in the engine: a closed pipe is an error to report.
     std::signal(SIGPIPE, SIG_IGN);
     // The front uses OpenSSL only for SHA-256 of small blobs. Reading
@@ -48,5 +51,9 @@ int main(int argc, char** argv)
     }
     if (!action) return execEngine(argv);
     if (applyGlobalOptions(context) != 0) return 125;
+    if (std::string why = engineNeededForCaller(); !why.empty()) {
+        logDebug("{}: the engine runs this pod", why);
+        return execEngine(argv);
+    }
     return action();
 }

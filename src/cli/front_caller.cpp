@@ -1,0 +1,38 @@
+#include "front_caller.hpp"
+
+#include "config.h"
+
+#include <berth/stage/subordinate_ranges.hpp>
+#include <nss.h>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace berth::cli
+{
+
+void limitUserLookupsToFiles()
+{
+#if BERTH_STATIC_FRONT
+    ::__nss_configure_lookup("passwd", "files");
+    ::__nss_configure_lookup("group", "files");
+#endif
+}
+
+std::string engineNeededForCaller()
+{
+#if BERTH_STATIC_FRONT
+    // The user's name finds their subordinate ranges; without it the run
+    // would fall back to a single-id map that the engine would not choose.
+    uid_t uid = ::getuid();
+    if (!::getpwuid(uid))
+        return "uid " + std::to_string(uid) + " is not in /etc/passwd, and this front asks no other "
+                                              "user database";
+    std::string service = subidService();
+    if (!service.empty() && service != "files")
+        return "subordinate ids come from the '" + service +
+               "' service, which this front does not load";
+#endif
+    return {};
+}
+
+} // namespace berth::cli
