@@ -166,9 +166,14 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
         action = [run, cmd, &context]() {
             if (auto done = finish(*run, cmd->remaining(), context); !done)
                 return fail(done.error());
+            // First, so that its id maps are written while the store is
+            // opened and the pod planned.
+            auto userNamespace = startPodUserNamespace(run->options);
+            if (!userNamespace) return fail(userNamespace.error());
             auto store = context.store();
             if (!store) return fail(store.error());
-            auto status = runPod(**store, run->options, *context.imageSupply);
+            auto status = runPod(**store, run->options, *context.imageSupply,
+                                 std::move(*userNamespace));
             if (!status) {
                 // The front found the image not ready: the engine runs it all.
                 if (context.imageSupply->needsEngine() && context.handToEngine) {

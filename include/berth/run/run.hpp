@@ -3,17 +3,27 @@
 #include <berth/base/result.hpp>
 #include <berth/run/image_supply.hpp>
 #include <berth/run/run_options.hpp>
+#include <berth/stage/early_user_namespace.hpp>
 #include <berth/store/store.hpp>
 
 namespace berth
 {
+
+// The user namespace of the pod that `options` describe, with the id map
+// they ask for, started before anything else of the run: newuidmap and
+// newgidmap, two setuid programs that take about a millisecond each, map it
+// on the other core while berth opens the store and plans the pod. Errors
+// name the cause and the fix.
+Result<EarlyUserNamespace> startPodUserNamespace(const RunOptions& options);
 
 // `berth run`: resolves every app's image and its layer trees through
 // `supply`, creates the pod directory, plans, runs the pod, records its
 // exit, and removes it with --rm. Returns the pod's exit status; an Error
 // means berth itself failed (exit status 125). Nothing is written before the
 // supply has delivered every image, so a warm-path supply that cannot may
-// hand the whole run to the engine.
-Result<int> runPod(Store& store, const RunOptions& options, ImageSupply& supply);
+// hand the whole run to the engine. The pod's processes live in
+// `userNamespace` (from startPodUserNamespace with the same options).
+Result<int> runPod(Store& store, const RunOptions& options, ImageSupply& supply,
+                   EarlyUserNamespace userNamespace);
 
 } // namespace berth

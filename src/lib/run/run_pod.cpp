@@ -286,16 +286,20 @@ Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
 
 } // namespace
 
-Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& supply)
+Result<EarlyUserNamespace> startPodUserNamespace(const RunOptions& options)
 {
-    // A copy: a pod manifest adds the apps it names.
-    RunOptions options = requested;
     IdMap map = options.keepId ? IdMap::keepId() : IdMap::forCurrentUser();
     if (options.keepId && map.kind == IdMap::Kind::Single)
         return Error("--userns=keep-id needs subordinate ids: " + map.fallbackReason);
-    // newuidmap and newgidmap write its maps while the images are resolved
-    // and the pod is planned, on the other core, instead of after.
-    BERTH_TRY(EarlyUserNamespace userNamespace, EarlyUserNamespace::start(map));
+    return EarlyUserNamespace::start(map);
+}
+
+Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& supply,
+                   EarlyUserNamespace userNamespace)
+{
+    // A copy: a pod manifest adds the apps it names.
+    RunOptions options = requested;
+    const IdMap map = userNamespace.map();
 
     std::vector<ResolvedApp> resolved;
     std::optional<AppcPod> appcPod;
