@@ -25,8 +25,9 @@ std::string engineNeededForCaller()
     // would fall back to a single-id map that the engine would not choose.
     uid_t uid = ::getuid();
     if (!::getpwuid(uid))
-        return "uid " + std::to_string(uid) + " is not in /etc/passwd, and this front asks no other "
-                                              "user database";
+        return "uid " + std::to_string(uid) +
+               " is not in /etc/passwd, and this front asks no other "
+               "user database";
     std::string service = subidService();
     if (!service.empty() && service != "files")
         return "subordinate ids come from the '" + service +

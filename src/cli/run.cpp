@@ -172,8 +172,8 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
             if (!userNamespace) return fail(userNamespace.error());
             auto store = context.store();
             if (!store) return fail(store.error());
-            auto status = runPod(**store, run->options, *context.imageSupply,
-                                 std::move(*userNamespace));
+            auto status =
+                runPod(**store, run->options, *context.imageSupply, std::move(*userNamespace));
             if (!status) {
                 // The front found the image not ready: the engine runs it all.
                 if (context.imageSupply->needsEngine() && context.handToEngine) {
