@@ -16,8 +16,11 @@ struct PodLayout {
     std::string dir;
 
     std::string file(const std::string& name) const { return dir + "/" + name; }
-    std::string etcFile(const std::string& name) const { return dir + "/etc/" + name; }
+    // Where the pod's root tmpfs is mounted (in the pod's own mount
+    // namespace only; on disk an empty directory).
     std::string rootDir() const { return dir + "/root"; }
+    // A generated /etc file, in the pod's root tmpfs (see PodPlan::etcFiles).
+    std::string etcFile(const std::string& name) const { return rootDir() + "/etc/" + name; }
     std::string appDir(size_t index) const { return dir + "/apps/" + std::to_string(index); }
     std::string upperDir(size_t index) const { return appDir(index) + "/upper"; }
     std::string workDir(size_t index) const { return appDir(index) + "/work"; }

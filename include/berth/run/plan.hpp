@@ -24,6 +24,7 @@ struct MountOp {
         ReadOnly, // remount an existing path read-only
         Symlink,  // create `destination` as a symlink to `source`
         Device,   // bind a host device node (`source`) onto a new file
+        PodFile,  // bind a file the pod's init wrote (PodPlan::etcFiles) onto a file
     };
     Kind kind = Kind::Bind;
     std::string source;
@@ -90,12 +91,23 @@ inline constexpr const char* kNotifySocketFile = "notify.sock";
 
 // Everything `berth run` will do, as plain data: built and checked in stage0
 // (and in unit tests), then executed step by step.
+// A file the pod's init writes into the pod's private root before the apps
+// start (see PodPlan::etcFiles).
+struct PodFile {
+    std::string name;
+    std::string content;
+};
+
 struct PodPlan {
     std::string uuid;
     std::string podDir; // the pod's directory under the store's pods/run/
     IdMap idMap;
     NetworkMode network = NetworkMode::None;
     std::string hostname;
+    // /etc/hosts, /etc/hostname and /etc/resolv.conf for every app. The
+    // pod's init writes them into its private root, a tmpfs, and binds them
+    // from there (PodLayout::etcFile): a pod makes no such files on disk.
+    std::vector<PodFile> etcFiles;
     std::vector<AppPlan> apps;
     // The appc metadata service's port on the pod's loopback: the pod's init
     // listens there and hands the socket to stage0. 0: none (no appc pod, or

@@ -36,6 +36,8 @@ struct PlanContext {
     uint32_t callerGid = 0;
     // BERTH_OVERLAY=fuse: use fuse-overlayfs even where the kernel would do.
     bool forceFuseOverlay = false;
+    // The host's /etc/resolv.conf, which --net=host pods get.
+    std::string hostResolvConf;
     // berth's pid, to tell whether LISTEN_FDS (read through `lookup`) is
     // meant for this process; 0: getpid().
     int64_t pid = 0;

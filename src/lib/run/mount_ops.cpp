@@ -316,6 +316,8 @@ ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& p
         // Device nodes cannot be made in a user namespace; the host's are
         // bound instead.
         return bindMount(rootFd, m, op.source.c_str(), false);
+    case MountOp::Kind::PodFile:
+        return bindMount(rootFd, m, op.source.c_str(), false);
     case MountOp::Kind::MaskFile: {
         Fd target(openInRoot(rootFd, m.target.c_str(), O_PATH));
         if (target.get() < 0) return {}; // nothing to hide

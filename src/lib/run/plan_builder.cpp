@@ -191,7 +191,7 @@ std::vector<MountOp> baseMounts(const PodPlan& pod, const std::string& podDir)
     sys.readOnly = true;
     m.push_back(std::move(sys));
     for (const char* name : {"hosts", "hostname", "resolv.conf"}) {
-        MountOp etc = op(MountOp::Kind::Bind, std::string("/etc/") + name, layout.etcFile(name));
+        MountOp etc = op(MountOp::Kind::PodFile, std::string("/etc/") + name, layout.etcFile(name));
         etc.directory = false;
         m.push_back(std::move(etc));
     }
@@ -234,6 +234,14 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         for (char c : context.uuid)
             if (c != '-' && pod.hostname.size() < 12) pod.hostname += c;
     }
+    pod.etcFiles = {
+        {"hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" +
+                      pod.hostname + "\n"},
+        {"hostname", pod.hostname + "\n"},
+        {"resolv.conf", pod.network == NetworkMode::Host
+                            ? context.hostResolvConf
+                            : "# berth: this pod has no network (--net=none)\n"},
+    };
 
     CapabilitySet baseCaps = options.privileged ? allCapabilities() : defaultCapabilities();
     BERTH_TRY(CapabilitySet caps,

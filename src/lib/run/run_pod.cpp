@@ -246,26 +246,6 @@ Result<std::unique_ptr<PodMetadataService>> startMetadataService(const AppcPod& 
     return service;
 }
 
-// The files every pod gets in /etc, bound over the image's.
-Result<void> writeEtcFiles(const PodLayout& layout, const PodPlan& plan)
-{
-    BERTH_CHECK(makeDirectories(layout.dir + "/etc", 0755));
-    std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                        "127.0.1.1\t" +
-                        plan.hostname + "\n";
-    BERTH_CHECK(writePodFile(layout.etcFile("hosts"), hosts));
-    BERTH_CHECK(writePodFile(layout.etcFile("hostname"), plan.hostname + "\n"));
-    std::string resolv;
-    if (plan.network == NetworkMode::Host) {
-        auto host = readFile("/etc/resolv.conf", 1 << 20);
-        resolv = host ? *host : std::string();
-    } else {
-        resolv = "# berth: this pod has no network (--net=none)\n";
-    }
-    BERTH_CHECK(writePodFile(layout.etcFile("resolv.conf"), resolv));
-    return ok();
-}
-
 Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
 {
     BERTH_CHECK(makeDirectories(layout.rootDir(), 0755));
@@ -281,7 +261,7 @@ Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
                 std::string source = layout.dir + m.source.substr(plan.podDir.size());
                 BERTH_CHECK(makeDirectories(source, 0755));
             }
-    return writeEtcFiles(layout, plan);
+    return ok();
 }
 
 } // namespace
@@ -376,6 +356,10 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
     context.lookup = processEnvLookup();
     context.callerUid = ::getuid();
     context.callerGid = ::getgid();
+    if (options.network == NetworkMode::Host) {
+        auto resolv = readFile("/etc/resolv.conf", 1 << 20);
+        context.hostResolvConf = resolv ? *resolv : std::string();
+    }
     if (const char* overlay = std::getenv("BERTH_OVERLAY");
         overlay && overlay == std::string("fuse"))
         context.forceFuseOverlay = true;

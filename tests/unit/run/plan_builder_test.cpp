@@ -253,6 +253,36 @@ TEST_CASE("hostname defaults to the UUID's first 12 hex digits; net namespace un
     CHECK((podCloneFlags(*buildPodPlan(host, {image()}, context())) & CLONE_NEWNET) == 0);
 }
 
+TEST_CASE("the generated /etc files name the pod and its network, and are bound from the pod root")
+{
+    auto content = [](const PodPlan& plan, const std::string& name) {
+        for (const auto& f : plan.etcFiles)
+            if (f.name == name) return f.content;
+        return std::string("(missing)");
+    };
+    RunOptions o = options();
+    o.hostname = "box";
+    auto plan = buildPodPlan(o, {image()}, context());
+    REQUIRE(plan);
+    CHECK(content(*plan, "hostname") == "box\n");
+    CHECK(content(*plan, "hosts").find("127.0.1.1\tbox\n") != std::string::npos);
+    CHECK(content(*plan, "resolv.conf").find("no network") != std::string::npos);
+    bool bound = false;
+    for (const auto& m : plan->apps[0].mounts)
+        if (m.destination == "/etc/hosts") {
+            bound = m.kind == MountOp::Kind::PodFile &&
+                    m.source == context().podDir + "/root/etc/hosts";
+        }
+    CHECK(bound);
+
+    o.network = NetworkMode::Host;
+    PlanContext host = context();
+    host.hostResolvConf = "nameserver 192.0.2.53\n";
+    auto hostPlan = buildPodPlan(o, {image()}, host);
+    REQUIRE(hostPlan);
+    CHECK(content(*hostPlan, "resolv.conf") == "nameserver 192.0.2.53\n");
+}
+
 namespace
 {
 
