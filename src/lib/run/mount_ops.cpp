@@ -1,6 +1,7 @@
 #include "mount_ops.hpp"
 
 #include "app_process.hpp"
+#include "rootfs_scaffold.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -263,6 +264,7 @@ ChildError mountAppRootfs(const PreparedPod& pod, const PreparedApp& app, int so
     if (::mkdir(app.mountPoint.c_str(), 0755) < 0 && errno != EEXIST)
         return childFailure("create", app.mountPoint.c_str());
     if (app.plan->rootfs.kind == RootfsPlan::Kind::FuseOverlay) return mountFuseOverlay(pod, app);
+    if (ChildError e = buildRootfsScaffold(pod, app)) return e;
     // Kernel overlayfs in our user namespace: the layer trees stay shared and
     // untouched, writes go to the pod's upper dir. userxattr keeps overlay's
     // own metadata in user.overlay.* (trusted.* needs real root).

@@ -21,9 +21,12 @@ std::string relativeTo(const std::string& base, const std::string& path)
     return path;
 }
 
-Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& rootfs)
+// `scaffold`, when given, goes above the image's layers.
+Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& rootfs,
+                                   const std::string& scaffold = {})
 {
     std::string data = "lowerdir=";
+    if (!scaffold.empty()) data += relativeTo(cwd, scaffold) + ":";
     for (size_t i = 0; i < rootfs.lowerDirs.size(); ++i) {
         const std::string& dir = rootfs.lowerDirs[i];
         if (dir.find_first_of(",:") != std::string::npos)
@@ -112,7 +115,9 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
         p.plan = &app;
         p.mountPoint = out.podRoot + "/apps/" + std::to_string(i);
         p.pivotPath = "/apps/" + std::to_string(i);
-        BERTH_TRY(p.overlayData, overlayOptions(out.mountCwd, app.rootfs));
+        if (app.rootfs.kind == RootfsPlan::Kind::Overlay)
+            p.scaffoldDir = out.podRoot + "/scaffold-" + std::to_string(i);
+        BERTH_TRY(p.overlayData, overlayOptions(out.mountCwd, app.rootfs, p.scaffoldDir));
         // fuse-overlayfs daemonizes (and leaves our cwd) before it opens the
         // layers: it gets absolute paths; it has no length limit to mind.
         BERTH_TRY(std::string fuseData, overlayOptions("", app.rootfs));

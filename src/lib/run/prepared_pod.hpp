@@ -33,6 +33,9 @@ struct PreparedApp {
     const AppPlan* plan = nullptr;
     std::string mountPoint; // host path where its root is assembled
     std::string pivotPath;  // its root after the pod's pivot ("/apps/0")
+    // Its scaffold (rootfs_scaffold.hpp), in the pod root; the topmost
+    // lower layer of a kernel overlay ("" for fuse-overlayfs).
+    std::string scaffoldDir;
     std::string overlayData;
     std::vector<std::string> fuseArgs; // fuse-overlayfs -o DATA MOUNTPOINT
     std::vector<char*> fuseArgv;

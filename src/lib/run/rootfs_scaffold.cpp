@@ -1,0 +1,82 @@
+#include "rootfs_scaffold.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fcntl.h>
+#include <string_view>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+namespace berth
+{
+
+namespace
+{
+
+// `out` = `dir` + "/" + `name`; false when that does not fit.
+bool joinPath(char (&out)[PATH_MAX], std::string_view dir, std::string_view name)
+{
+    if (dir.size() + 1 + name.size() + 1 > sizeof out) return false;
+    std::memcpy(out, dir.data(), dir.size());
+    out[dir.size()] = '/';
+    std::memcpy(out + dir.size() + 1, name.data(), name.size());
+    out[dir.size() + 1 + name.size()] = '\0';
+    return true;
+}
+
+enum class Entry { Absent, Directory, Other };
+
+// What the merged layers show at the top-level `name`: the topmost layer
+// that has it decides, and a whiteout (a 0/0 character device) there hides
+// it. A directory's attributes go to `st`.
+Entry topLevelEntry(const RootfsPlan& rootfs, std::string_view name, struct stat& st)
+{
+    for (const auto& dir : rootfs.lowerDirs) {
+        char path[PATH_MAX];
+        if (!joinPath(path, dir, name)) return Entry::Other;
+        if (::lstat(path, &st) < 0) {
+            if (errno == ENOENT || errno == ENOTDIR) continue;
+            return Entry::Other;
+        }
+        if (S_ISDIR(st.st_mode)) return Entry::Directory;
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return Entry::Absent;
+        return Entry::Other;
+    }
+    return Entry::Absent;
+}
+
+} // namespace
+
+ChildError buildRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
+{
+    const char* scaffold = app.scaffoldDir.c_str();
+    if (::mkdir(scaffold, 0755) < 0) return childFailure("create", scaffold);
+    for (std::string_view name : {"dev", "proc", "sys", "etc"}) {
+        struct stat st;
+        Entry entry = topLevelEntry(app.plan->rootfs, name, st);
+        if (entry == Entry::Other) continue;
+        char path[PATH_MAX];
+        if (!joinPath(path, app.scaffoldDir, name))
+            return ChildError{"scaffold path too long", scaffold, ENAMETOOLONG};
+        if (::mkdir(path, 0755) < 0) return childFailure("create a directory in", scaffold);
+        // The merged directory shows the topmost layer's attributes: the
+        // image's, as without the scaffold.
+        if (entry == Entry::Directory &&
+            (::chown(path, st.st_uid, st.st_gid) < 0 || ::chmod(path, st.st_mode & 07777) < 0))
+            return childFailure("copy the image's owner and mode into", scaffold);
+        if (name != "etc") continue;
+        for (const PodFile& file : pod.plan->etcFiles) {
+            char filePath[PATH_MAX];
+            if (!joinPath(filePath, path, file.name))
+                return ChildError{"scaffold path too long", scaffold, ENAMETOOLONG};
+            int fd = ::open(filePath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd < 0) return childFailure("create a mount point in", scaffold);
+            ::close(fd);
+        }
+    }
+    return {};
+}
+
+} // namespace berth
