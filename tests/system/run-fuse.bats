@@ -35,7 +35,7 @@ setup() {
         rm /srv/owned-by-33 && cat /new-file'
     [[ $output == written ]] || fail "reading back the written file gave '$output'"
     local upper
-    upper=$(find "$STORE/pods" -path '*/apps/0/upper/new-file' -print -quit)
+    upper=$(find "$STORE/pods" -path '*/upper-0/new-file' -print -quit)
     [[ -n $upper ]] || fail "new-file is not in the pod's upper dir"
     [[ $(cat "$upper") == written ]] || fail "upper dir has '$(cat "$upper")'"
     # The shared layer trees are untouched: a new pod sees the image as it is.

@@ -21,9 +21,11 @@ struct PodLayout {
     std::string rootDir() const { return dir + "/root"; }
     // A generated /etc file, in the pod's root tmpfs (see PodPlan::etcFiles).
     std::string etcFile(const std::string& name) const { return rootDir() + "/etc/" + name; }
-    std::string appDir(size_t index) const { return dir + "/apps/" + std::to_string(index); }
-    std::string upperDir(size_t index) const { return appDir(index) + "/upper"; }
-    std::string workDir(size_t index) const { return appDir(index) + "/work"; }
+    // Each app's overlay directories, directly in the pod directory: every
+    // directory a run makes on disk it also removes, and on some file
+    // systems both cost (see rootfs_scaffold.hpp).
+    std::string upperDir(size_t index) const { return dir + "/upper-" + std::to_string(index); }
+    std::string workDir(size_t index) const { return dir + "/work-" + std::to_string(index); }
     std::string volumeDir(const std::string& name) const { return dir + "/volumes/" + name; }
 };
 
