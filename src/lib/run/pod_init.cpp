@@ -140,7 +140,8 @@ ChildError bringUpLoopback()
     ifreq ifr{};
     __builtin_memcpy(ifr.ifr_name, "lo", 3);
     int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (rc == 0) {
+    // Already up where the early user namespace made the network namespace.
+    if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
         ifr.ifr_flags |= IFF_UP;
         rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
     }

@@ -271,7 +271,7 @@ Result<EarlyUserNamespace> startPodUserNamespace(const RunOptions& options)
     IdMap map = options.keepId ? IdMap::keepId() : IdMap::forCurrentUser();
     if (options.keepId && map.kind == IdMap::Kind::Single)
         return Error("--userns=keep-id needs subordinate ids: " + map.fallbackReason);
-    return EarlyUserNamespace::start(map);
+    return EarlyUserNamespace::start(map, options.network != NetworkMode::Host);
 }
 
 Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& supply,

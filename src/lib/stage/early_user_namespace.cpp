@@ -6,10 +6,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/sched.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <string>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,9 +39,30 @@ void writeValue(int fd, int32_t value)
     [[maybe_unused]] ssize_t n = ::write(fd, &value, sizeof value);
 }
 
+// In the holder: a network namespace of the new user namespace's own, with
+// its loopback up (as every pod's is). 0, or the errno of what failed.
+int32_t makeNetworkNamespace()
+{
+    // The holder has every capability in the namespace it created, mapped
+    // or not yet.
+    if (::unshare(CLONE_NEWNET) < 0) return errno;
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    ifreq ifr{};
+    __builtin_memcpy(ifr.ifr_name, "lo", 3);
+    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int32_t err = rc < 0 ? errno : 0;
+    ::close(fd);
+    return err;
+}
+
 } // namespace
 
-Result<EarlyUserNamespace> EarlyUserNamespace::start(const IdMap& map)
+Result<EarlyUserNamespace> EarlyUserNamespace::start(const IdMap& map, bool withNetwork)
 {
     EarlyUserNamespace early;
     early.map_ = map;
@@ -47,13 +72,26 @@ Result<EarlyUserNamespace> EarlyUserNamespace::start(const IdMap& map)
     if (::pipe2(pipeFds, O_CLOEXEC) < 0) return Error::fromErrno("pipe");
     UniqueFd waitEnd(pipeFds[0]);
     early.release_ = UniqueFd(pipeFds[1]);
+    UniqueFd reportEnd;
+    if (withNetwork) {
+        if (::pipe2(pipeFds, O_CLOEXEC) < 0) return Error::fromErrno("pipe");
+        early.networkReport_ = UniqueFd(pipeFds[0]);
+        reportEnd = UniqueFd(pipeFds[1]);
+    }
     int waitFd = waitEnd.get();
     int releaseFd = early.release_.get();
-    // The holder only waits: for the release, or for berth to die (its end
-    // of the pipe closes then, and the death signal covers the rest).
+    int reportFd = reportEnd ? reportEnd.get() : -1;
+    int reportReadFd = early.networkReport_ ? early.networkReport_.get() : -1;
+    // The holder waits: for the release, or for berth to die (its end of
+    // the pipe closes then, and the death signal covers the rest).
     auto holder = ChildProcess::run(
-        [waitFd, releaseFd]() {
+        [waitFd, releaseFd, reportFd, reportReadFd]() {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (reportFd >= 0) {
+                writeValue(reportFd, makeNetworkNamespace());
+                ::close(reportFd);
+                ::close(reportReadFd);
+            }
             // Nothing of berth's (store locks, the index) stays open here.
             ::close(releaseFd);
             if (waitFd > 3) ::close_range(3, static_cast<unsigned>(waitFd) - 1, 0);
@@ -86,9 +124,21 @@ Result<int> EarlyUserNamespace::ready()
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Error::fromErrno("open " + path);
     namespaceFd_ = UniqueFd(fd);
-    // The fd keeps the namespace now; the holder may go.
+    if (networkReport_) {
+        int32_t err = 0;
+        bool reported = readValue(networkReport_.get(), err);
+        networkReport_.reset();
+        if (!reported) return Error("the pod's network namespace could not be made");
+        if (err != 0) return Error::fromErrno("create the pod's network namespace", err);
+        path = "/proc/" + std::to_string(holder_.pid()) + "/ns/net";
+        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return Error::fromErrno("open " + path);
+        networkFd_ = UniqueFd(fd);
+    }
+    // The fds keep the namespaces now; the holder may go. It is reaped
+    // when this object goes, after the pod: waiting for it here would
+    // only delay the pod.
     release_.reset();
-    (void)holder_.wait();
     return namespaceFd_.get();
 }
 
@@ -108,6 +158,8 @@ Result<ChildProcess> spawnInEarlyUserNamespace(EarlyUserNamespace& early,
     UniqueFd writeEnd(pipeFds[1]);
     int reportFd = writeEnd.get();
     bool singleMap = early.map().kind == IdMap::Kind::Single;
+    int networkFd = early.networkFd();
+    if (networkFd >= 0) extraCloneFlags &= ~static_cast<unsigned long>(CLONE_NEWNET);
     auto middle = ChildProcess::run([&]() {
         auto failed = [reportFd](int32_t step) {
             writeValue(reportFd, -(errno * 4 + step));
@@ -116,6 +168,7 @@ Result<ChildProcess> spawnInEarlyUserNamespace(EarlyUserNamespace& early,
         if (::setns(namespaceFd, CLONE_NEWUSER) < 0) return failed(0);
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return failed(1);
         if (!singleMap) ::setgroups(0, nullptr);
+        if (networkFd >= 0 && ::setns(networkFd, CLONE_NEWNET) < 0) return failed(2);
         // With CLONE_NEWPID the next child is the new namespace's init.
         if (::unshare(static_cast<int>(extraCloneFlags)) < 0) return failed(2);
         struct clone_args args;
