@@ -30,9 +30,11 @@ namespace
 }
 
 // The app gets a mount namespace of its own so that it can pivot into its
-// root while the other apps of the pod pivot into theirs.
-ChildError enterRoot(const PreparedApp& app)
+// root while the other apps of the pod pivot into theirs. The one app of a
+// pod is in its root already: the pod's init pivoted there.
+ChildError enterRoot(const PreparedPod& pod, const PreparedApp& app)
 {
+    if (pod.appsShareInitRoot) return {};
     if (::unshare(CLONE_NEWNS) < 0)
         return childFailure("create mount namespace for", app.plan->name.c_str());
     if (::chdir(app.pivotPath.c_str()) < 0)
@@ -248,7 +250,7 @@ void execApp(const PreparedPod& pod, const PreparedApp& app, int socketFd,
     // once instead of the app seeing them twice.
     ::setsid();
     passListenFds(pod, app);
-    if (ChildError e = enterRoot(app)) fail(socketFd, e);
+    if (ChildError e = enterRoot(pod, app)) fail(socketFd, e);
     if (ChildError e = setUpStdio(app, socketFd)) fail(socketFd, e);
     if (ChildError e = runHooks(pod, app, app.preStart, socketFd)) fail(socketFd, e);
     dropAndExecute(pod, app, app.main, socketFd);
@@ -263,7 +265,7 @@ void runPostStopHooks(const PreparedPod& pod, const PreparedApp& app, int socket
     if (pid == 0) {
         ::sigprocmask(SIG_SETMASK, &originalMask, nullptr);
         closeInheritedFdsOnExec();
-        if (ChildError e = enterRoot(app)) fail(socketFd, e);
+        if (ChildError e = enterRoot(pod, app)) fail(socketFd, e);
         int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0) ::dup2(null, 0);
         ChildError e = runHooks(pod, app, app.postStop, socketFd);

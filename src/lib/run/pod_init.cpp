@@ -123,11 +123,11 @@ ChildError assembleApp(const PreparedPod& pod, const PreparedApp& app, int socke
 
 ChildError pivotIntoPodRoot(const PreparedPod& pod)
 {
-    if (::chdir(pod.podRoot.c_str()) < 0) return childFailure("enter", pod.podRoot.c_str());
+    if (::chdir(pod.initRoot.c_str()) < 0) return childFailure("enter", pod.initRoot.c_str());
     // pivot_root(".", ".") stacks the old root under the new one; detaching
     // it leaves the pod with no path back to the host.
     if (::syscall(SYS_pivot_root, ".", ".") < 0)
-        return childFailure("pivot_root into", pod.podRoot.c_str());
+        return childFailure("pivot_root into", pod.initRoot.c_str());
     if (::umount2(".", MNT_DETACH) < 0) return childFailure("detach old root", "/");
     if (::chdir("/") < 0) return childFailure("chdir", "/");
     return {};

@@ -109,6 +109,8 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
                          " is not open (is berth started by systemd socket activation?)");
 
     out.apps.resize(plan.apps.size());
+    out.appsShareInitRoot = plan.apps.size() == 1;
+    out.initRoot = out.appsShareInitRoot ? out.podRoot + "/apps/0" : out.podRoot;
     for (size_t i = 0; i < plan.apps.size(); ++i) {
         const AppPlan& app = plan.apps[i];
         PreparedApp& p = out.apps[i];

@@ -52,7 +52,13 @@ struct PreparedApp {
 
 struct PreparedPod {
     const PodPlan* plan = nullptr;
-    std::string podRoot;  // host path of the pod's private root
+    std::string podRoot; // host path of the pod's private root
+    // Where the pod's init pivots: the pod root, or, in a pod of one app,
+    // that app's root, which the app then shares (appsShareInitRoot): a
+    // mount namespace and pivot of its own would copy every mount, to tear
+    // them down again at exit, and change nothing.
+    std::string initRoot;
+    bool appsShareInitRoot = false;
     std::string mountCwd; // overlay paths are relative to this (short options)
     std::string volumesDir;
     int lastCapability = 40;
