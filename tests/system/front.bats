@@ -7,6 +7,7 @@
 # front, and as `nobody`, which /etc/passwd names.
 # requires: root userns setpriv readelf
 # shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+# shellcheck disable=SC2016 # the container's shell expands $(id -u)
 
 load helpers
 
@@ -53,34 +54,32 @@ front_is_static() {
     ! readelf -d "$BERTH" | grep -q NEEDED
 }
 
-@test "a caller that /etc/passwd does not name is run by the engine" {
-    local uid=$UNLISTED_UID
-    as_caller "$uid" "$uid" --insecure-options=image fetch "oci:$WORK/fixtures/oci-gzip"
+# warm_run_as UID GID: imports the image as that caller and runs it once
+# (the first run renders, the engine's work anyway); then a warm run with
+# --debug, whose status, output and stderr the test checks.
+warm_run_as() {
+    local uid=$1 gid=$2
+    as_caller "$uid" "$gid" --insecure-options=image fetch "oci:$WORK/fixtures/oci-gzip"
     [[ $status -eq 0 ]] || fail "import as uid $uid failed: $stderr"
-    # The first run renders (the engine's work anyway); the second is warm.
-    as_caller "$uid" "$uid" run --rm --net=none localhost/oci-gzip true
+    as_caller "$uid" "$gid" run --rm --net=none localhost/oci-gzip true
     [[ $status -eq 0 ]] || fail "first run as uid $uid failed: $stderr"
-    as_caller "$uid" "$uid" --debug run --rm --net=none localhost/oci-gzip sh -c 'echo hello from $(id -u)'
+    as_caller "$uid" "$gid" --debug run --rm --net=none localhost/oci-gzip sh -c 'echo hello from $(id -u)'
     [[ $status -eq 0 ]] || fail "warm run as uid $uid failed ($status): $stderr"
     [[ $output == "hello from 0" ]] || fail "unexpected output: $output"
+}
+
+@test "a caller that /etc/passwd does not name is run by the engine" {
+    local uid=$UNLISTED_UID
+    warm_run_as "$uid" "$uid"
     if front_is_static; then
         assert_contains "$stderr" "uid $uid is not in /etc/passwd"
         assert_contains "$stderr" "the engine runs this pod"
     fi
-    # What the engine chose: the single-id map, said once.
+    # What the engine chose: the single-id map, with its warning.
     assert_contains "$stderr" "no subordinate uid range for user '$uid'"
 }
 
 @test "a caller that /etc/passwd names is run by the front itself" {
-    local uid gid
-    uid=$(id -u nobody)
-    gid=$(id -g nobody)
-    as_caller "$uid" "$gid" --insecure-options=image fetch "oci:$WORK/fixtures/oci-gzip"
-    [[ $status -eq 0 ]] || fail "import as nobody failed: $stderr"
-    as_caller "$uid" "$gid" run --rm --net=none localhost/oci-gzip true
-    [[ $status -eq 0 ]] || fail "first run as nobody failed: $stderr"
-    as_caller "$uid" "$gid" --debug run --rm --net=none localhost/oci-gzip sh -c 'echo hello'
-    [[ $status -eq 0 ]] || fail "warm run as nobody failed ($status): $stderr"
-    [[ $output == "hello" ]] || fail "unexpected output: $output"
+    warm_run_as "$(id -u nobody)" "$(id -g nobody)"
     assert_not_contains "$stderr" "the engine"
 }
