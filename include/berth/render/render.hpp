@@ -52,4 +52,9 @@ findLayerTrees(Store& store, const ImageRecord& image, IdMap::Kind mapKind);
 // cached apart, as "sha256-HEX.keep-id".
 std::string layerTreeKey(const Digest& diffId, IdMap::Kind mapKind);
 
+// Whether the tree `key` (relative to `treesFd`, the store's trees/, or a
+// path with AT_FDCWD) is rendered: a tree is renamed into place as a
+// directory only once complete, beside its .lock and .tmp-* entries.
+bool layerTreeCached(int treesFd, const std::string& key);
+
 } // namespace berth

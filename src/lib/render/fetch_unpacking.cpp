@@ -1,5 +1,5 @@
 #include <berth/render/fetch_unpacking.hpp>
-#include <sys/stat.h>
+#include <fcntl.h>
 
 namespace berth
 {
@@ -11,9 +11,7 @@ LayerUnpacking unpackIntoTreeCache(Store& store, RenderOptions options)
     // check the diff_id itself. A tree another berth adds meanwhile was
     // checked against the same diff_id when it was unpacked.
     unpacking.willUnpack = [&store, kind = options.idMap.kind](const Digest& diffId) {
-        struct stat st;
-        std::string tree = store.privatePath("trees/" + layerTreeKey(diffId, kind));
-        return ::lstat(tree.c_str(), &st) != 0;
+        return !layerTreeCached(AT_FDCWD, store.privatePath("trees/" + layerTreeKey(diffId, kind)));
     };
     unpacking.unpack = [&store,
                         options = std::move(options)](const ImageRecord& image) -> Result<void> {

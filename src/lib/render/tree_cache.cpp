@@ -18,12 +18,6 @@ namespace berth
 namespace
 {
 
-bool existsAt(int dirFd, const std::string& name)
-{
-    struct stat st;
-    return ::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 // One layer into trees/KEY: built in trees/KEY.tmp-RANDOM and renamed into
 // place when complete, under an flock on trees/KEY.lock so that concurrent
 // preparers of the same layer unpack it once.
@@ -31,7 +25,7 @@ Result<void> prepareTree(Store& store, int treesFd, const PlannedLayer& layer,
                          const std::string& key, const RenderOptions& options)
 {
     BERTH_TRY(FileLock lock, FileLock::acquire(treesFd, key + ".lock", FileLock::Mode::Exclusive));
-    if (existsAt(treesFd, key)) return ok(); // another preparer finished it while we waited
+    if (layerTreeCached(treesFd, key)) return ok(); // another preparer finished it while we waited
     std::string tmpName = key + ".tmp-" + randomHex(6);
     std::string tmp = store.privatePath("trees/" + tmpName);
     if (::mkdirat(treesFd, tmpName.c_str(), 0755) < 0)
@@ -57,7 +51,7 @@ Result<std::vector<std::string>> prepareLayerTrees(Store& store, const ImageReco
     std::vector<std::string> trees;
     for (const auto& layer : layers) {
         std::string key = layerTreeKey(*layer.source.expect.diffId, options.idMap.kind);
-        if (!existsAt(treesFd.get(), key))
+        if (!layerTreeCached(treesFd.get(), key))
             BERTH_CHECK(prepareTree(store, treesFd.get(), layer, key, options)
                             .context("prepare layer tree " + key));
         trees.push_back(store.privatePath("trees/" + key));

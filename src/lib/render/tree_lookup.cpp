@@ -16,6 +16,12 @@ std::string layerTreeKey(const Digest& diffId, IdMap::Kind mapKind)
     return diffId.appcStr() + (mapKind == IdMap::Kind::KeepId ? ".keep-id" : "");
 }
 
+bool layerTreeCached(int treesFd, const std::string& key)
+{
+    struct stat st;
+    return ::fstatat(treesFd, key.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 Result<std::optional<std::vector<std::string>>>
 findLayerTrees(Store& store, const ImageRecord& image, IdMap::Kind mapKind)
 {
@@ -25,10 +31,7 @@ findLayerTrees(Store& store, const ImageRecord& image, IdMap::Kind mapKind)
     std::vector<std::string> trees;
     for (const auto& layer : layers) {
         std::string key = layerTreeKey(*layer.source.expect.diffId, mapKind);
-        struct stat st;
-        if (::fstatat(treesFd->get(), key.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !S_ISDIR(st.st_mode))
-            return std::optional<std::vector<std::string>>();
+        if (!layerTreeCached(treesFd->get(), key)) return std::optional<std::vector<std::string>>();
         trees.push_back(store.privatePath("trees/" + key));
     }
     std::reverse(trees.begin(), trees.end());
