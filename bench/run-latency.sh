@@ -91,12 +91,16 @@ hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$work/results.json
     hyperfine --warmup "$warmup" --runs "$runs" --export-json "$work/results.json" "${commands[@]}" >&2
 
 mean() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .mean' "$work/results.json"; }
+# CPU per run, all processes (user + system, as hyperfine counts them): on
+# a machine with few cores a start-up that keeps both busy is bound by it.
+cpu() { jq -r --arg n "$1" '.results[] | select(.command == $n) | (.user + .system)' "$work/results.json"; }
 berth_mean=$(mean berth)
-printf 'berth   %8.2f ms\n' "$(jq -n "$berth_mean * 1000")"
+printf 'berth   %8.2f ms   (CPU %.2f ms)\n' "$(jq -n "$berth_mean * 1000")" "$(jq -n "$(cpu berth) * 1000")"
 for peer in bwrap podman; do
     m=$(mean "$peer")
     [[ -n $m ]] || continue
-    printf '%-7s %8.2f ms   %s/berth = %.2fx\n' "$peer" "$(jq -n "$m * 1000")" "$peer" "$(jq -n "$m / $berth_mean")"
+    printf '%-7s %8.2f ms   (CPU %.2f ms)   %s/berth = %.2fx\n' "$peer" "$(jq -n "$m * 1000")" \
+        "$(jq -n "$(cpu "$peer") * 1000")" "$peer" "$(jq -n "$m / $berth_mean")"
 done
 rss=$(/usr/bin/time -v $berth_cmd 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }')
 printf 'berth peak RSS: %s KiB (%.1f MiB)\n' "$rss" "$(jq -n "$rss / 1024")"
