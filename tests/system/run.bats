@@ -242,6 +242,16 @@ pod_count() {
         fail "unexpected: ${lines[*]}"
 }
 
+@test "the generated /etc files can be edited and replaced; with --read-only still edited" {
+    # Tools replace resolv.conf by rename; over a bound file that fails (EBUSY).
+    berth_run -0 --net=host "$IMAGE" sh -c '
+        echo "nameserver 192.0.2.1" > /tmp/resolv && mv /tmp/resolv /etc/resolv.conf &&
+        echo "192.0.2.2 other" >> /etc/hosts && cat /etc/resolv.conf && tail -1 /etc/hosts'
+    [[ $output == $'nameserver 192.0.2.1\n192.0.2.2 other' ]] || fail "unexpected: $output"
+    berth_run -0 --read-only "$IMAGE" sh -c 'echo "192.0.2.3 third" >> /etc/hosts && tail -1 /etc/hosts'
+    [[ $output == "192.0.2.3 third" ]] || fail "unexpected: $output"
+}
+
 @test "--net=none has only loopback; --net=host sees the host's interfaces" {
     berth_run -0 "$IMAGE" ls /sys/class/net
     [[ $output == lo ]] || fail "interfaces: $output"

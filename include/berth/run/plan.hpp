@@ -105,8 +105,10 @@ struct PodPlan {
     NetworkMode network = NetworkMode::None;
     std::string hostname;
     // /etc/hosts, /etc/hostname and /etc/resolv.conf for every app. The
-    // pod's init writes them into its private root, a tmpfs, and binds them
-    // from there (PodLayout::etcFile): a pod makes no such files on disk.
+    // pod's init writes them into each app's scaffold (an in-memory layer
+    // of its root) or, for a read-only root, into its private root, a
+    // tmpfs, and binds them from there (PodLayout::etcFile): a pod makes no
+    // such files on disk.
     std::vector<PodFile> etcFiles;
     std::vector<AppPlan> apps;
     // The appc metadata service's port on the pod's loopback: the pod's init

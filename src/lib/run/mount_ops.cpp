@@ -318,8 +318,13 @@ ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& p
         // Device nodes cannot be made in a user namespace; the host's are
         // bound instead.
         return bindMount(rootFd, m, op.source.c_str(), false);
-    case MountOp::Kind::PodFile:
+    case MountOp::Kind::PodFile: {
+        // Already in the app's root, through its scaffold.
+        struct stat st;
+        if (!m.inScaffold.empty() && ::lstat(m.inScaffold.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            return {};
         return bindMount(rootFd, m, op.source.c_str(), false);
+    }
     case MountOp::Kind::MaskFile: {
         Fd target(openInRoot(rootFd, m.target.c_str(), O_PATH));
         if (target.get() < 0) return {}; // nothing to hide

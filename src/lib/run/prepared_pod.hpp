@@ -17,6 +17,9 @@ struct PreparedMount {
     std::string parent;    // its directory ("" for the root)
     std::string base;      // its last component
     bool directory = true; // what the target must be (a bind of a file needs a file)
+    // A generated /etc file (MountOp::Kind::PodFile) that the app's
+    // scaffold may hold itself, here; when it does, nothing is bound.
+    std::string inScaffold;
 };
 
 // A program to execute: argv laid out, and argv[0] already resolved against

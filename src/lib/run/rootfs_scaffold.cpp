@@ -67,13 +67,30 @@ ChildError buildRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
             (::chown(path, st.st_uid, st.st_gid) < 0 || ::chmod(path, st.st_mode & 07777) < 0))
             return childFailure("copy the image's owner and mode into", scaffold);
         if (name != "etc") continue;
+        // With a writable root the files themselves go here, and the app
+        // sees them through the overlay with nothing bound: a write goes to
+        // its upper directory, and a tool may replace them (rename over a
+        // bind mount fails with EBUSY). A read-only root gets empty mount
+        // points, and the files are bound writable over them.
+        bool withContent = !app.plan->rootfs.readOnly;
         for (const PodFile& file : pod.plan->etcFiles) {
             char filePath[PATH_MAX];
             if (!joinPath(filePath, path, file.name))
                 return ChildError{"scaffold path too long", scaffold, ENAMETOOLONG};
             int fd = ::open(filePath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-            if (fd < 0) return childFailure("create a mount point in", scaffold);
+            if (fd < 0) return childFailure("create a file in", scaffold);
+            std::string_view content =
+                withContent ? std::string_view(file.content) : std::string_view();
+            size_t done = 0;
+            while (done < content.size()) {
+                ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+                if (n < 0 && errno == EINTR) continue;
+                if (n == 0) errno = EIO;
+                if (n <= 0) break;
+                done += static_cast<size_t>(n);
+            }
             ::close(fd);
+            if (done != content.size()) return childFailure("write a file in", scaffold);
         }
     }
     return {};

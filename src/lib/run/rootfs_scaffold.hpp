@@ -8,10 +8,12 @@ namespace berth
 
 // An app's scaffold: the topmost lower layer of its overlay, a directory in
 // the pod root's tmpfs that holds the mount points the pod needs at the top
-// of the image (/dev, /proc, /sys, and /etc with the generated files' names)
-// where the merged image has none or a directory. Made there, in memory,
-// they need not be made in the app's upper directory on disk on every run:
-// six inodes created and freed per run for an image as small as busybox.
+// of the image (/dev, /proc, /sys, and /etc with the generated files) where
+// the merged image has none or a directory. Made there, in memory, they
+// need not be made in the app's upper directory on disk on every run: six
+// inodes created and freed per run for an image as small as busybox. The
+// generated /etc files are there with their content unless the root is
+// read-only; then they are empty, and the files are bound over them.
 //
 // A directory the image has is made with the image's mode and owner, which
 // the merged view then shows. A name the image has as anything else (a
