@@ -31,6 +31,15 @@ TEST_CASE("signatures are base64 HMAC-SHA512 (RFC 4231 test case 1)")
     CHECK_FALSE(PodHmacKey::fromBytes("Jefe")); // too short to be a pod key
 }
 
+TEST_CASE("a key longer than SHA-512's block is hashed first (RFC 4231 test case 6)")
+{
+    auto key = PodHmacKey::fromBytes(std::string(131, '\xaa'));
+    REQUIRE(key);
+    CHECK(
+        key->sign("Test Using Larger Than Block-Size Key - Hash Key First") ==
+        "gLJCY8fBo+u3FJPB3XvotJtG0fQbSu7BEhsBN4P481JrVtA34F8lmL0P0iFdah5SleZPc/Y/CuyLkVqYXXhlmA==");
+}
+
 TEST_CASE("a signature verifies, and any change to it, the content or the key fails")
 {
     auto key = PodHmacKey::generate();
