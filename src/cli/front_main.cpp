@@ -10,7 +10,6 @@
 
 #include <berth/base/log.hpp>
 #include <csignal>
-#include <openssl/crypto.h>
 #include <string>
 
 using namespace berth;
@@ -24,13 +23,10 @@ int main(int argc, char** argv)
     limitUserLookupsToFiles();
     // As in the engine: a closed pipe is an error to report.
     std::signal(SIGPIPE, SIG_IGN);
-    // The front uses OpenSSL only for SHA-256 of small blobs. Reading
-    // openssl.cnf (providers, TLS policy) cost about 2 ms of every run and
-    // matters only to TLS, which only the engine speaks. Nor does it need
-    // OpenSSL's exit handler, which frees every table OpenSSL made: the
-    // process ends there anyway, and what it frees holds no state outside
-    // the process (no files, no keys of ours).
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr);
+    // OpenSSL: the front uses only its plain SHA-256 and SHA-512 functions,
+    // which need no OPENSSL_init_crypto. Nothing here may reach EVP, whose
+    // first use would read openssl.cnf (about 2 ms of every run) and whose
+    // tables, linked in, cost every warm run their relocation.
 
     Context context;
     WarmImageSupply supply;
