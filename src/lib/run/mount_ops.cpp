@@ -274,6 +274,7 @@ ChildError mountAppRootfs(const PreparedPod& pod, const PreparedApp& app, int so
     if (pod.fuseOverlayfs.empty() || !kernelRefusedOverlay(refused.errnum)) return refused;
     reportChildNotice(socketFd, ChildError{"kernel overlayfs refused, using fuse-overlayfs for",
                                            app.mountPoint.c_str(), refused.errnum});
+    if (ChildError e = dropRootfsScaffold(pod, app)) return e;
     return mountFuseOverlay(pod, app);
 }
 

@@ -96,4 +96,22 @@ ChildError buildRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
     return {};
 }
 
+ChildError dropRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
+{
+    const char* scaffold = app.scaffoldDir.c_str();
+    char path[PATH_MAX];
+    for (const PodFile& file : pod.plan->etcFiles) {
+        if (file.name.size() > NAME_MAX) continue;
+        char etc[NAME_MAX + 5] = "etc/";
+        std::memcpy(etc + 4, file.name.c_str(), file.name.size() + 1);
+        if (joinPath(path, app.scaffoldDir, etc) && ::unlink(path) < 0 && errno != ENOENT)
+            return childFailure("remove a file from", scaffold);
+    }
+    for (std::string_view name : {"dev", "proc", "sys", "etc"})
+        if (joinPath(path, app.scaffoldDir, name) && ::rmdir(path) < 0 && errno != ENOENT)
+            return childFailure("remove a directory from", scaffold);
+    if (::rmdir(scaffold) < 0 && errno != ENOENT) return childFailure("remove", scaffold);
+    return {};
+}
+
 } // namespace berth

@@ -24,4 +24,9 @@ namespace berth
 // overlayfs only): system calls only, no allocation.
 ChildError buildRootfsScaffold(const PreparedPod& pod, const PreparedApp& app);
 
+// Removes the app's scaffold again, for fuse-overlayfs to mount the root
+// without it (the kernel refused overlayfs): the generated /etc files are
+// then bound, which they are only where the scaffold does not hold them.
+ChildError dropRootfsScaffold(const PreparedPod& pod, const PreparedApp& app);
+
 } // namespace berth
