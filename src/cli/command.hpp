@@ -3,9 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <berth/base/result.hpp>
 #include <berth/run/image_supply.hpp>
+#include <berth/stage/early_user_namespace.hpp>
 #include <berth/store/store.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace berth::cli
@@ -37,6 +39,9 @@ public:
     // Set by the front only: replaces this process with the engine, which
     // runs the whole invocation again from the start.
     std::function<int()> handToEngine;
+    // Set by the front only: the user namespace a run most likely wants,
+    // started before parsing (startDefaultPodUserNamespace).
+    std::optional<EarlyUserNamespace> speculativeUserNamespace;
 
     Result<Store*> store();
 

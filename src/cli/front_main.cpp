@@ -9,8 +9,10 @@
 #include "front_caller.hpp"
 
 #include <berth/base/log.hpp>
+#include <berth/run/run.hpp>
 #include <csignal>
 #include <string>
+#include <utility>
 
 using namespace berth;
 using namespace berth::cli;
@@ -29,9 +31,23 @@ int main(int argc, char** argv)
     // tables, linked in, cost every warm run their relocation.
 
     Context context;
+    // Whatever the engine does, it does from the start: nothing of ours may
+    // outlive the exec, the speculative user namespace's processes least.
+    auto handOver = [&context, argv]() {
+        context.speculativeUserNamespace.reset();
+        return execEngine(argv);
+    };
+    std::string engineNeeded = engineNeededForCaller();
+    // Before parsing: most runs want this one, and its helpers then use the
+    // core the parsing leaves idle. A run that wants another drops it. One
+    // that cannot be made is made again, and its error reported, by the run.
+    if (engineNeeded.empty())
+        if (auto early = startDefaultPodUserNamespace(); early)
+            context.speculativeUserNamespace.emplace(std::move(early).value());
+
     WarmImageSupply supply;
     context.imageSupply = &supply;
-    context.handToEngine = [argv]() { return execEngine(argv); };
+    context.handToEngine = handOver;
     Action action;
     CLI::App app{"berth: daemonless, rootless containers for appc and OCI images", "berth"};
     app.require_subcommand(1);
@@ -43,13 +59,13 @@ int main(int argc, char** argv)
     } catch (const CLI::Error&) {
         // Help, --version and mistakes: the engine knows every command and
         // says it once.
-        return execEngine(argv);
+        return handOver();
     }
-    if (!action) return execEngine(argv);
+    if (!action) return handOver();
     if (applyGlobalOptions(context) != 0) return 125;
-    if (std::string why = engineNeededForCaller(); !why.empty()) {
-        logDebug("{}: the engine runs this pod", why);
-        return execEngine(argv);
+    if (!engineNeeded.empty()) {
+        logDebug("{}: the engine runs this pod", engineNeeded);
+        return handOver();
     }
     return action();
 }

@@ -2,6 +2,7 @@
 
 #include <berth/base/log.hpp>
 #include <berth/run/run.hpp>
+#include <utility>
 
 namespace berth::cli
 {
@@ -168,7 +169,8 @@ void addRunCommand(CLI::App& app, Context& context, Action& action)
                 return fail(done.error());
             // First, so that its id maps are written while the store is
             // opened and the pod planned.
-            auto userNamespace = startPodUserNamespace(run->options);
+            auto userNamespace = startPodUserNamespace(
+                run->options, std::exchange(context.speculativeUserNamespace, std::nullopt));
             if (!userNamespace) return fail(userNamespace.error());
             auto store = context.store();
             if (!store) return fail(store.error());

@@ -266,8 +266,17 @@ Result<void> makePodDirectories(const PodLayout& layout, const PodPlan& plan)
 
 } // namespace
 
-Result<EarlyUserNamespace> startPodUserNamespace(const RunOptions& options)
+Result<EarlyUserNamespace> startDefaultPodUserNamespace()
 {
+    return EarlyUserNamespace::start(IdMap::forCurrentUser(), true);
+}
+
+Result<EarlyUserNamespace> startPodUserNamespace(const RunOptions& options,
+                                                 std::optional<EarlyUserNamespace> speculative)
+{
+    if (speculative && !options.keepId && options.network != NetworkMode::Host)
+        return std::move(*speculative);
+    speculative.reset();
     IdMap map = options.keepId ? IdMap::keepId() : IdMap::forCurrentUser();
     if (options.keepId && map.kind == IdMap::Kind::Single)
         return Error("--userns=keep-id needs subordinate ids: " + map.fallbackReason);
