@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <berth/stage/subordinate_ranges.hpp>
+#include <berth/store/system_store.hpp>
+#include <grp.h>
 #include <nss.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -32,6 +34,11 @@ std::string engineNeededForCaller()
     if (!service.empty() && service != "files")
         return "subordinate ids come from the '" + service +
                "' service, which this front does not load";
+    // Root's runs use the system store, and opening it repairs the store's
+    // group: a group this front cannot see must not be taken for none.
+    if (::geteuid() == 0 && !::getgrnam(kStoreGroup))
+        return std::string("group '") + kStoreGroup +
+               "' is not in /etc/group, and this front asks no other group database";
 #endif
     return {};
 }

@@ -11,7 +11,9 @@ namespace berth::cli
 // So the front looks users and groups up in /etc/passwd and /etc/group
 // alone, which its glibc has built in, and leaves callers known only to
 // another service, or whose subordinate ids come from one, to the
-// dynamically linked engine. In a dynamically linked front both are no-ops.
+// dynamically linked engine; and root, whose runs use the system store,
+// when /etc/group has no group berth. In a dynamically linked front both
+// are no-ops.
 
 // Call first, before anything looks up a user or group.
 void limitUserLookupsToFiles();
