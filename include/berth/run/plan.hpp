@@ -24,7 +24,7 @@ struct MountOp {
         ReadOnly, // remount an existing path read-only
         Symlink,  // create `destination` as a symlink to `source`
         Device,   // bind a host device node (`source`) onto a new file
-        PodFile,  // bind a file the pod's init wrote (PodPlan::etcFiles) onto a file
+        PodFile,  // bind a generated file (PodPlan::etcFiles) from `source` onto a file
     };
     Kind kind = Kind::Bind;
     std::string source;
@@ -91,8 +91,8 @@ inline constexpr const char* kNotifySocketFile = "notify.sock";
 
 // Everything `berth run` will do, as plain data: built and checked in stage0
 // (and in unit tests), then executed step by step.
-// A file the pod's init writes into the pod's private root before the apps
-// start (see PodPlan::etcFiles).
+// A file the pod's init makes for the apps before they start: in an app's
+// scaffold, or in the pod's private root to be bound (see PodPlan::etcFiles).
 struct PodFile {
     std::string name;
     std::string content;

@@ -1,6 +1,7 @@
 #include "mount_ops.hpp"
 
 #include "app_process.hpp"
+#include "child_files.hpp"
 #include "rootfs_scaffold.hpp"
 
 #include <cerrno>
@@ -324,6 +325,10 @@ ChildError executeMount(int rootFd, const PreparedMount& m, const PreparedPod& p
         struct stat st;
         if (!m.inScaffold.empty() && ::lstat(m.inScaffold.c_str(), &st) == 0 && S_ISREG(st.st_mode))
             return {};
+        // Written here only when bound; in a pod of several apps the first
+        // to bind it writes it.
+        if (!writeNewFile(op.source.c_str(), m.podFile->content) && errno != EEXIST)
+            return childFailure("write the pod's /etc file", m.podFile->name.c_str());
         return bindMount(rootFd, m, op.source.c_str(), false);
     }
     case MountOp::Kind::MaskFile: {

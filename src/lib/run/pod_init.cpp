@@ -1,6 +1,7 @@
 #include "pod_init.hpp"
 
 #include "app_process.hpp"
+#include "child_files.hpp"
 #include "child_report.hpp"
 #include "mount_ops.hpp"
 
@@ -47,39 +48,6 @@ ChildError makeMountsPrivate()
     return {};
 }
 
-// `path` = the pod root, then `rest`; false when that is too long.
-bool podRootPath(char (&path)[PATH_MAX], const PreparedPod& pod, std::string_view rest)
-{
-    size_t n = pod.podRoot.size();
-    if (n + rest.size() + 1 > sizeof path) return false;
-    __builtin_memcpy(path, pod.podRoot.c_str(), n);
-    __builtin_memcpy(path + n, rest.data(), rest.size());
-    path[n + rest.size()] = '\0';
-    return true;
-}
-
-// Errors name the file by `file.name`, which outlives this frame (a
-// ChildError keeps the pointer).
-ChildError writePodFile(const char* path, const PodFile& file)
-{
-    int fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) return childFailure("create the pod's /etc file", file.name.c_str());
-    const std::string& content = file.content;
-    size_t done = 0;
-    while (done < content.size()) {
-        ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            ChildError failed = childFailure("write the pod's /etc file", file.name.c_str());
-            ::close(fd);
-            return failed;
-        }
-        done += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    return {};
-}
-
 ChildError mountPodRoot(const PreparedPod& pod)
 {
     // A private tmpfs holds each app's root; the pod pivots into it so that
@@ -87,23 +55,13 @@ ChildError mountPodRoot(const PreparedPod& pod)
     if (::mount("tmpfs", pod.podRoot.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
         return childFailure("mount pod root on", pod.podRoot.c_str());
     char path[PATH_MAX];
-    for (std::string_view dir : {std::string_view("/apps"), std::string_view("/etc")}) {
-        if (!podRootPath(path, pod, dir))
+    // apps/ holds their roots; etc/ the generated /etc files that are bound
+    // rather than shown through an app's scaffold (executeMount writes them).
+    for (std::string_view dir : {"apps", "etc"}) {
+        if (!joinPath(path, pod.podRoot, dir))
             return ChildError{"pod directory path too long", pod.podRoot.c_str(), ENAMETOOLONG};
         if (::mkdir(path, 0755) < 0)
             return childFailure("create a directory in the pod root", pod.podRoot.c_str());
-    }
-    // The generated /etc files live here, in memory, and are bound into each
-    // app from here: on disk they would be three more files to create and
-    // delete on every run.
-    for (const PodFile& file : pod.plan->etcFiles) {
-        char name[NAME_MAX + 6] = "/etc/";
-        if (file.name.size() > NAME_MAX)
-            return ChildError{"file name too long", "/etc", ENAMETOOLONG};
-        __builtin_memcpy(name + 5, file.name.c_str(), file.name.size() + 1);
-        if (!podRootPath(path, pod, name))
-            return ChildError{"pod directory path too long", pod.podRoot.c_str(), ENAMETOOLONG};
-        if (ChildError e = writePodFile(path, file)) return e;
     }
     return {};
 }

@@ -136,8 +136,13 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
             pm.parent = slash == std::string::npos ? "" : pm.target.substr(0, slash);
             pm.base = slash == std::string::npos ? pm.target : pm.target.substr(slash + 1);
             pm.directory = m.directory;
-            if (m.kind == MountOp::Kind::PodFile && !p.scaffoldDir.empty() && !app.rootfs.readOnly)
-                pm.inScaffold = p.scaffoldDir + m.destination;
+            if (m.kind == MountOp::Kind::PodFile) {
+                for (const PodFile& file : plan.etcFiles)
+                    if (m.destination == "/etc/" + file.name) pm.podFile = &file;
+                if (!pm.podFile) return Error("no generated file for " + m.destination);
+                if (!p.scaffoldDir.empty() && !app.rootfs.readOnly)
+                    pm.inScaffold = p.scaffoldDir + m.destination;
+            }
             if (m.kind == MountOp::Kind::Bind && m.ownerUid < 0) {
                 struct stat st;
                 if (::stat(m.source.c_str(), &st) < 0)

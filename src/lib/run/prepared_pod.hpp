@@ -17,8 +17,10 @@ struct PreparedMount {
     std::string parent;    // its directory ("" for the root)
     std::string base;      // its last component
     bool directory = true; // what the target must be (a bind of a file needs a file)
-    // A generated /etc file (MountOp::Kind::PodFile) that the app's
-    // scaffold may hold itself, here; when it does, nothing is bound.
+    // A generated /etc file (MountOp::Kind::PodFile): what it holds, and
+    // where the app's scaffold may hold it itself. When it does, nothing is
+    // bound; otherwise it is written to the mount's source and bound.
+    const PodFile* podFile = nullptr;
     std::string inScaffold;
 };
 

@@ -1,9 +1,9 @@
 #include "rootfs_scaffold.hpp"
 
+#include "child_files.hpp"
+
 #include <cerrno>
 #include <climits>
-#include <cstring>
-#include <fcntl.h>
 #include <string_view>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -15,16 +15,8 @@ namespace berth
 namespace
 {
 
-// `out` = `dir` + "/" + `name`; false when that does not fit.
-bool joinPath(char (&out)[PATH_MAX], std::string_view dir, std::string_view name)
-{
-    if (dir.size() + 1 + name.size() + 1 > sizeof out) return false;
-    std::memcpy(out, dir.data(), dir.size());
-    out[dir.size()] = '/';
-    std::memcpy(out + dir.size() + 1, name.data(), name.size());
-    out[dir.size() + 1 + name.size()] = '\0';
-    return true;
-}
+// The top-level names the pod mounts on, or binds files into (etc).
+constexpr std::string_view kScaffoldNames[] = {"dev", "proc", "sys", "etc"};
 
 enum class Entry { Absent, Directory, Other };
 
@@ -53,7 +45,7 @@ ChildError buildRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
 {
     const char* scaffold = app.scaffoldDir.c_str();
     if (::mkdir(scaffold, 0755) < 0) return childFailure("create", scaffold);
-    for (std::string_view name : {"dev", "proc", "sys", "etc"}) {
+    for (std::string_view name : kScaffoldNames) {
         struct stat st;
         Entry entry = topLevelEntry(app.plan->rootfs, name, st);
         if (entry == Entry::Other) continue;
@@ -77,20 +69,9 @@ ChildError buildRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
             char filePath[PATH_MAX];
             if (!joinPath(filePath, path, file.name))
                 return ChildError{"scaffold path too long", scaffold, ENAMETOOLONG};
-            int fd = ::open(filePath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-            if (fd < 0) return childFailure("create a file in", scaffold);
-            std::string_view content =
-                withContent ? std::string_view(file.content) : std::string_view();
-            size_t done = 0;
-            while (done < content.size()) {
-                ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-                if (n < 0 && errno == EINTR) continue;
-                if (n == 0) errno = EIO;
-                if (n <= 0) break;
-                done += static_cast<size_t>(n);
-            }
-            ::close(fd);
-            if (done != content.size()) return childFailure("write a file in", scaffold);
+            if (!writeNewFile(filePath,
+                              withContent ? std::string_view(file.content) : std::string_view()))
+                return childFailure("create a file in", scaffold);
         }
     }
     return {};
@@ -99,15 +80,13 @@ ChildError buildRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
 ChildError dropRootfsScaffold(const PreparedPod& pod, const PreparedApp& app)
 {
     const char* scaffold = app.scaffoldDir.c_str();
+    char etc[PATH_MAX];
     char path[PATH_MAX];
-    for (const PodFile& file : pod.plan->etcFiles) {
-        if (file.name.size() > NAME_MAX) continue;
-        char etc[NAME_MAX + 5] = "etc/";
-        std::memcpy(etc + 4, file.name.c_str(), file.name.size() + 1);
-        if (joinPath(path, app.scaffoldDir, etc) && ::unlink(path) < 0 && errno != ENOENT)
-            return childFailure("remove a file from", scaffold);
-    }
-    for (std::string_view name : {"dev", "proc", "sys", "etc"})
+    if (joinPath(etc, app.scaffoldDir, "etc"))
+        for (const PodFile& file : pod.plan->etcFiles)
+            if (joinPath(path, etc, file.name) && ::unlink(path) < 0 && errno != ENOENT)
+                return childFailure("remove a file from", scaffold);
+    for (std::string_view name : kScaffoldNames)
         if (joinPath(path, app.scaffoldDir, name) && ::rmdir(path) < 0 && errno != ENOENT)
             return childFailure("remove a directory from", scaffold);
     if (::rmdir(scaffold) < 0 && errno != ENOENT) return childFailure("remove", scaffold);
