@@ -6,14 +6,13 @@
 #include "mount_ops.hpp"
 
 #include <berth/appc/fd_passing.hpp>
+#include <berth/stage/loopback.hpp>
 #include <cerrno>
 #include <climits>
 #include <fcntl.h>
-#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <string_view>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -91,22 +90,13 @@ ChildError pivotIntoPodRoot(const PreparedPod& pod)
     return {};
 }
 
+// Already up where the early user namespace made the network namespace.
 ChildError bringUpLoopback()
 {
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return childFailure("create socket for loopback");
-    ifreq ifr{};
-    __builtin_memcpy(ifr.ifr_name, "lo", 3);
-    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
-    // Already up where the early user namespace made the network namespace.
-    if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
-        ifr.ifr_flags |= IFF_UP;
-        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
+    if (int err = bringLoopbackUp()) {
+        errno = err;
+        return childFailure("bring up loopback", "lo");
     }
-    int saveErrno = errno;
-    ::close(fd);
-    errno = saveErrno;
-    if (rc < 0) return childFailure("bring up loopback", "lo");
     return {};
 }
 

@@ -1,4 +1,5 @@
 #include <berth/stage/early_user_namespace.hpp>
+#include <berth/stage/loopback.hpp>
 #include <berth/stage/user_namespace.hpp>
 #include <cerrno>
 #include <cstdint>
@@ -6,14 +7,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/sched.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <string>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,18 +43,7 @@ int32_t makeNetworkNamespace()
     // The holder has every capability in the namespace it created, mapped
     // or not yet.
     if (::unshare(CLONE_NEWNET) < 0) return errno;
-    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno;
-    ifreq ifr{};
-    __builtin_memcpy(ifr.ifr_name, "lo", 3);
-    int rc = ::ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (rc == 0) {
-        ifr.ifr_flags |= IFF_UP;
-        rc = ::ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    int32_t err = rc < 0 ? errno : 0;
-    ::close(fd);
-    return err;
+    return bringLoopbackUp();
 }
 
 } // namespace
