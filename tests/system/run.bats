@@ -55,6 +55,13 @@ pod_count() {
     [[ $(pod_count) -eq 0 ]] || fail "gc left pods behind"
 }
 
+@test "--rm mounts the root overlay volatile (its writes are thrown away); a kept pod's is not" {
+    berth_run -0 --rm "$IMAGE" sh -c "awk '\$2 == \"/\" { print \$1, \$4 }' /proc/mounts"
+    [[ $output == overlay*volatile* ]] || fail "root mount of a --rm pod: $output"
+    berth_run -0 "$IMAGE" sh -c "awk '\$2 == \"/\" { print \$1, \$4 }' /proc/mounts"
+    [[ $output == overlay* && $output != *volatile* ]] || fail "root mount of a kept pod: $output"
+}
+
 @test "files written as another uid are removed by --rm too" {
     berth_run -0 --rm -u 33 "$IMAGE" sh -c 'mkdir -p /tmp/d && echo x > /tmp/d/f'
     [[ $(pod_count) -eq 0 ]] || fail "pods left behind"

@@ -54,6 +54,12 @@ struct RootfsPlan {
     std::string upperDir;
     std::string workDir;
     bool readOnly = false;
+    // The upper dir is removed when the pod ends (--rm), so overlay may skip
+    // its syncs ("volatile"), as Podman's --rm does. Otherwise unmounting at
+    // the pod's end syncs the whole file system under the upper dir: every
+    // dirty page on it, whoever wrote it. With 400 MB written elsewhere and
+    // not yet flushed, `run --rm true` took 191 ms instead of 12.
+    bool discardUpper = false;
 };
 
 // A program run before or after an app in its root filesystem (appc event

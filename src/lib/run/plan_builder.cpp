@@ -270,6 +270,7 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         app.rootfs.lowerDirs = resolved.lowerDirs;
         app.rootfs.upperDir = layout.upperDir(i);
         app.rootfs.workDir = layout.workDir(i);
+        app.rootfs.discardUpper = options.remove;
         app.rootfs.readOnly = options.readOnly || (resolved.appc && resolved.appc->readOnlyRootFs);
         if (context.forceFuseOverlay) app.rootfs.kind = RootfsPlan::Kind::FuseOverlay;
         if (app.rootfs.lowerDirs.empty())

@@ -38,6 +38,8 @@ Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& roo
     data += ",upperdir=" + relativeTo(cwd, rootfs.upperDir);
     data += ",workdir=" + relativeTo(cwd, rootfs.workDir);
     data += ",userxattr";
+    // Since Linux 5.10; overlay in a user namespace needs 5.11.
+    if (rootfs.discardUpper) data += ",volatile";
     if (data.size() >= 4000)
         return Error("too many layers for one overlay mount (" +
                      std::to_string(rootfs.lowerDirs.size()) + ")");
@@ -123,7 +125,7 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
         // fuse-overlayfs daemonizes (and leaves our cwd) before it opens the
         // layers: it gets absolute paths; it has no length limit to mind.
         BERTH_TRY(std::string fuseData, overlayOptions("", app.rootfs));
-        fuseData = fuseData.substr(0, fuseData.rfind(",userxattr"));
+        fuseData = fuseData.substr(0, fuseData.rfind(",userxattr")); // and ",volatile"
         p.fuseArgs = {"fuse-overlayfs", "-o", fuseData, p.mountPoint};
         for (auto& a : p.fuseArgs)
             p.fuseArgv.push_back(a.data());

@@ -242,6 +242,18 @@ TEST_CASE("two apps: distinct names, stdin and tty only for the first")
     CHECK(plan->apps[1].rootfs.upperDir != plan->apps[0].rootfs.upperDir);
 }
 
+TEST_CASE("only a --rm pod's upper dir may skip overlay's syncs")
+{
+    auto kept = buildPodPlan(options(), {image()}, context());
+    REQUIRE(kept);
+    CHECK(!kept->apps[0].rootfs.discardUpper);
+    RunOptions o = options();
+    o.remove = true;
+    auto removed = buildPodPlan(o, {image()}, context());
+    REQUIRE(removed);
+    CHECK(removed->apps[0].rootfs.discardUpper);
+}
+
 TEST_CASE("hostname defaults to the UUID's first 12 hex digits; net namespace unless host")
 {
     auto plan = buildPodPlan(options(), {image()}, context());
