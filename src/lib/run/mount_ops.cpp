@@ -34,6 +34,38 @@ int openInRoot(int rootFd, const char* path, int flags)
     return static_cast<int>(::syscall(SYS_openat2, rootFd, path, &how, sizeof how));
 }
 
+// Makes the last component of `path`, a directory or (with `directory`
+// false) an empty file, in its parent resolved inside the root (the root
+// itself when `nameAt` is 0), and opens it as O_PATH. An entry already there
+// is opened as it is.
+int makeLastAndOpen(int rootFd, char* path, size_t nameAt, bool directory)
+{
+    int parentFd;
+    if (nameAt == 0) {
+        parentFd = ::fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
+    } else {
+        path[nameAt - 1] = '\0';
+        parentFd = openInRoot(rootFd, path, O_PATH | O_DIRECTORY);
+        path[nameAt - 1] = '/';
+    }
+    if (parentFd < 0) return -1;
+    const char* name = path + nameAt;
+    int rc;
+    if (directory) {
+        rc = ::mkdirat(parentFd, name, 0755);
+    } else {
+        rc = ::openat(parentFd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0) ::close(rc);
+    }
+    int saveErrno = errno;
+    ::close(parentFd);
+    if (rc < 0 && saveErrno != EEXIST) {
+        errno = saveErrno;
+        return -1;
+    }
+    return openInRoot(rootFd, path, O_PATH);
+}
+
 // Opens `path` inside the root as O_PATH, creating missing directories and
 // (when `directory` is false) the last component as an empty file.
 int openOrCreate(int rootFd, const char* path, bool directory)
@@ -47,6 +79,12 @@ int openOrCreate(int rootFd, const char* path, bool directory)
         return -1;
     }
     std::memcpy(buf, path, len + 1);
+    // Usually only the last component is missing (a device node in /dev, a
+    // mask's mount point): no need to walk the path from the root.
+    if (const char* slash = std::strrchr(buf, '/'); slash && slash != buf && slash[1] != '\0') {
+        fd = makeLastAndOpen(rootFd, buf, static_cast<size_t>(slash - buf) + 1, directory);
+        if (fd >= 0 || errno != ENOENT) return fd;
+    }
     size_t lastSlash = 0;
     bool haveSlash = false;
     for (size_t i = 1; i <= len; ++i) {
@@ -55,35 +93,8 @@ int openOrCreate(int rootFd, const char* path, bool directory)
         bool last = saved == '\0';
         buf[i] = '\0';
         int cur = openInRoot(rootFd, buf, O_PATH);
-        if (cur < 0 && errno == ENOENT) {
-            int parentFd;
-            const char* name;
-            if (haveSlash) {
-                buf[lastSlash] = '\0';
-                parentFd = openInRoot(rootFd, buf, O_PATH | O_DIRECTORY);
-                buf[lastSlash] = '/';
-                name = buf + lastSlash + 1;
-            } else {
-                parentFd = ::fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
-                name = buf;
-            }
-            if (parentFd < 0) return -1;
-            int rc;
-            if (last && !directory) {
-                rc = ::openat(parentFd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                              0644);
-                if (rc >= 0) ::close(rc);
-            } else {
-                rc = ::mkdirat(parentFd, name, 0755);
-            }
-            int saveErrno = errno;
-            ::close(parentFd);
-            if (rc < 0 && saveErrno != EEXIST) {
-                errno = saveErrno;
-                return -1;
-            }
-            cur = openInRoot(rootFd, buf, O_PATH);
-        }
+        if (cur < 0 && errno == ENOENT)
+            cur = makeLastAndOpen(rootFd, buf, haveSlash ? lastSlash + 1 : 0, directory || !last);
         buf[i] = saved;
         if (cur < 0) return -1;
         if (last) return cur;
