@@ -221,6 +221,10 @@ pod_count() {
     berth_run -0 --privileged "$IMAGE" grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status
     assert_contains "$output" $'NoNewPrivs:\t0'
     assert_contains "$output" $'Seccomp:\t0'
+    # The filter, not a missing capability, refuses a new namespace.
+    berth_run -1 --cap-add SYS_ADMIN "$IMAGE" unshare -m true
+    assert_contains "$stderr" "Operation not permitted"
+    berth_run -0 --privileged "$IMAGE" unshare -m true
 }
 
 @test "700,000 bytes with NULs pass through stdin and stdout intact" {
