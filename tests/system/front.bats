@@ -55,14 +55,16 @@ front_is_static() {
 }
 
 # warm_run_as UID GID: imports the image as that caller and runs it once
-# (the first run renders, the engine's work anyway); then a warm run with
-# --debug, whose status, output and stderr the test checks.
+# (the first run renders, the engine's work anyway; its stderr is kept in
+# FIRST_STDERR); then a warm run with --debug, whose status, output and
+# stderr the test checks.
 warm_run_as() {
     local uid=$1 gid=$2
     as_caller "$uid" "$gid" --insecure-options=image fetch "oci:$WORK/fixtures/oci-gzip"
     [[ $status -eq 0 ]] || fail "import as uid $uid failed: $stderr"
     as_caller "$uid" "$gid" run --rm --net=none localhost/oci-gzip true
     [[ $status -eq 0 ]] || fail "first run as uid $uid failed: $stderr"
+    FIRST_STDERR=$stderr
     as_caller "$uid" "$gid" --debug run --rm --net=none localhost/oci-gzip sh -c 'echo hello from $(id -u)'
     [[ $status -eq 0 ]] || fail "warm run as uid $uid failed ($status): $stderr"
     [[ $output == "hello from 0" ]] || fail "unexpected output: $output"
@@ -77,6 +79,10 @@ warm_run_as() {
     fi
     # What the engine chose: the single-id map, with its warning.
     assert_contains "$stderr" "no subordinate uid range for user '$uid'"
+    # The first run renders and then runs: one warning, not one from each.
+    local warnings
+    warnings=$(grep -c "no subordinate uid range" <<<"$FIRST_STDERR" || true)
+    [[ $warnings -eq 1 ]] || fail "first run warned $warnings times: $FIRST_STDERR"
 }
 
 @test "a caller that /etc/passwd names is run by the front itself" {

@@ -1,13 +1,13 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <cstdint>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
-namespace berth {
+namespace berth
+{
 
 // One line of /proc/PID/uid_map: container ids [inside, inside+count) are
 // host ids [outside, outside+count).
@@ -47,5 +47,10 @@ struct IdMap {
     // "0 1000 1\n1 100000 65536\n"
     static std::string format(const std::vector<IdRange>& ranges);
 };
+
+// For a Single map: warns, once per process, why only the user's own ids
+// exist (fallbackReason, which says what follows from it). The first run of
+// an image renders it and then runs it: one warning, not one from each.
+void warnSingleIdMapOnce(const IdMap& map);
 
 } // namespace berth

@@ -9,21 +9,6 @@
 namespace berth
 {
 
-namespace
-{
-
-void warnSingleMapOnce(const IdMap& map)
-{
-    static bool warned = false;
-    if (warned) return;
-    warned = true;
-    logWarning("{}; files the image gives to other users will be owned by you (ownership "
-               "squashed)",
-               map.fallbackReason.empty() ? "no subordinate id range" : map.fallbackReason);
-}
-
-} // namespace
-
 Result<void> applyLayers(Store& store, const std::vector<PlannedLayer>& layers,
                          const std::string& root, LayerMode mode, const RenderOptions& options)
 {
@@ -34,7 +19,7 @@ Result<void> applyLayers(Store& store, const std::vector<PlannedLayer>& layers,
     extract.ownership = Ownership::Keep;
     extract.trustedOverlayXattrs = map.kind == IdMap::Kind::Identity;
     if (map.kind == IdMap::Kind::Single) {
-        warnSingleMapOnce(map);
+        warnSingleIdMapOnce(map);
         extract.ownership = Ownership::Squash;
     }
 

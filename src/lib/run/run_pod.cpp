@@ -325,8 +325,7 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
 
     // Only now: until the images are resolved the warm path may still hand
     // the run to the engine, which would warn again.
-    if (map.kind == IdMap::Kind::Single && !map.fallbackReason.empty())
-        logWarning("{}", map.fallbackReason);
+    if (!map.fallbackReason.empty()) warnSingleIdMapOnce(map);
 
     if (!options.name.empty()) {
         BERTH_TRY(auto pods, listPods(store));

@@ -1,3 +1,4 @@
+#include <berth/base/log.hpp>
 #include <berth/stage/id_map.hpp>
 #include <berth/stage/subordinate_ranges.hpp>
 #include <cstdlib>
@@ -146,6 +147,16 @@ std::string IdMap::format(const std::vector<IdRange>& ranges)
         out += std::to_string(r.inside) + " " + std::to_string(r.outside) + " " +
                std::to_string(r.count) + "\n";
     return out;
+}
+
+void warnSingleIdMapOnce(const IdMap& map)
+{
+    static bool warned = false;
+    if (map.kind != IdMap::Kind::Single || warned) return;
+    warned = true;
+    logWarning("{}", map.fallbackReason.empty() ? "no subordinate id range: files owned by other "
+                                                  "ids are squashed to you"
+                                                : map.fallbackReason);
 }
 
 } // namespace berth
