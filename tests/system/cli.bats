@@ -178,3 +178,20 @@ info_line() {
     choice=$(info_line "overlay: " "$output")
     [[ $choice == "overlay: fuse-overlayfs, as BERTH_OVERLAY=fuse asks"* ]] || fail "$choice"
 }
+
+# Not a contract of the command line, but of its speed: OpenSSL's EVP layer,
+# once linked in, initialises itself and reads openssl.cnf on first use
+# (about 2 ms of every run). The front hashes with the plain SHA functions;
+# anything that pulls EVP in brings these two symbols with it.
+@test "the front links nothing that loads OpenSSL's configuration" {
+    command -v nm >/dev/null || skip "nm (binutils) is not installed"
+    local symbols
+    symbols=$({
+        nm "$BERTH" 2>/dev/null || true
+        nm -D "$BERTH" 2>/dev/null || true
+    } | awk '{ print $NF }')
+    [[ -n $symbols ]] || skip "$BERTH has no symbol table (stripped)"
+    local found
+    found=$(grep -xE 'OPENSSL_init_crypto|CONF_modules_load_file' <<<"$symbols" | sort -u || true)
+    [[ -z $found ]] || fail "the front links ${found//$'\n'/ }: keep EVP out of it (see src/cli/front_main.cpp)"
+}
