@@ -50,6 +50,11 @@ void reportChildNotice(int socketFd, const ChildError& notice)
     send(socketFd, ChildMessage::Notice, notice);
 }
 
+void reportPodFinished(int socketFd, int status)
+{
+    send(socketFd, ChildMessage::Finished, ChildError{nullptr, nullptr, 0, status});
+}
+
 char* formatDecimal(char* buf, size_t size, long value)
 {
     char tmp[24];

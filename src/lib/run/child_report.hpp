@@ -17,6 +17,7 @@ struct ChildMessage {
         TtyAck = 3,           // stage0 → app: the window size is set, go on
         Notice = 4,           // a choice the user must hear of (a fallback): printed as a warning
         MetadataListener = 5, // the appc metadata service's socket (SCM_RIGHTS)
+        Finished = 6,         // the apps are done: exitCode is the pod's; init is leaving
     };
     uint32_t type = Failure;
     int32_t exitCode = 125;
@@ -45,6 +46,10 @@ void reportChildError(int socketFd, const ChildError& error);
 
 // Sends a notice (a fallback taken) to stage0 (async-signal-safe).
 void reportChildNotice(int socketFd, const ChildError& notice);
+
+// Tells stage0 the pod's exit status as init is about to exit with it
+// (async-signal-safe).
+void reportPodFinished(int socketFd, int status);
 
 // Writes a decimal number into buf (async-signal-safe); returns buf.
 char* formatDecimal(char* buf, size_t size, long value);

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -233,12 +234,16 @@ Received receive(int socketFd)
     return r;
 }
 
-// Handles one message from the pod; false when the socket is closed.
-bool handleMessage(int socketFd, PtyRelay& pty, PodMetadataService* metadata)
+// Handles one message from the pod; false when the socket is closed. The
+// pod's exit status, once init says it, goes to `finished`.
+bool handleMessage(int socketFd, PtyRelay& pty, PodMetadataService* metadata,
+                   std::optional<int>& finished)
 {
     Received r = receive(socketFd);
     if (!r.got) return false;
-    if (r.message.type == ChildMessage::Failure) {
+    if (r.message.type == ChildMessage::Finished) {
+        finished = r.message.exitCode;
+    } else if (r.message.type == ChildMessage::Failure) {
         logError("{}", describe(r.message));
     } else if (r.message.type == ChildMessage::Notice) {
         logWarning("{}", describe(r.message));
@@ -259,8 +264,8 @@ bool handleMessage(int socketFd, PtyRelay& pty, PodMetadataService* metadata)
 
 } // namespace
 
-Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks,
-                       EarlyUserNamespace* userNamespace)
+Result<PodExit> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks,
+                           EarlyUserNamespace* userNamespace)
 {
     // Everything the pod's processes need is laid out now: after clone they
     // only read it.
@@ -301,6 +306,14 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks,
     PtyRelay pty;
     bool socketOpen = true;
     bool outputOpen = true;
+    std::optional<int> finished;
+    // The apps are gone: whatever the pod said or wrote is queued.
+    auto drain = [&]() {
+        while (socketOpen && handleMessage(oursFd, pty, callbacks.metadata, finished)) {
+        }
+        if (notify.fd() >= 0) notify.relay();
+        if (pty.attached()) pty.drain();
+    };
     while (true) {
         pollfd fds[7];
         nfds_t n = 0;
@@ -333,7 +346,7 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks,
             return Error::fromErrno("poll");
         }
         if (socketIndex >= 0 && fds[socketIndex].revents)
-            socketOpen = handleMessage(oursFd, pty, callbacks.metadata);
+            socketOpen = handleMessage(oursFd, pty, callbacks.metadata, finished);
         if (metadataIndex >= 0 && fds[metadataIndex].revents)
             if (auto served = callbacks.metadata->dispatch(); !served)
                 logWarning("metadata service: {}", served.error().message());
@@ -352,13 +365,15 @@ Result<int> executePod(const PodPlan& plan, const ExecutionCallbacks& callbacks,
                 (void)init.signal(sig);
             }
         }
+        if (finished) {
+            drain();
+            return PodExit{*finished, std::move(init)};
+        }
         if (fds[0].revents) {
-            // The pod is gone: whatever it said last is still queued.
-            while (socketOpen && handleMessage(oursFd, pty, callbacks.metadata)) {
-            }
-            if (notify.fd() >= 0) notify.relay();
-            if (pty.attached()) pty.drain();
-            return init.wait();
+            // Init left without saying (a set-up failure, a signal).
+            drain();
+            BERTH_TRY(int status, init.wait());
+            return PodExit{status, ChildProcess()};
         }
     }
 }

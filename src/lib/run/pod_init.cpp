@@ -210,9 +210,13 @@ int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
         for (size_t i = 0; i < count; ++i)
             if (pids[i] > 0) ::kill(pids[i], static_cast<int>(info.ssi_signo));
     }
-    for (size_t i = 0; i < count; ++i)
-        if (statuses[i] != 0) return statuses[i] < 0 ? 125 : statuses[i];
-    return 0;
+    int status = 0;
+    for (size_t i = 0; i < count && status == 0; ++i)
+        if (statuses[i] != 0) status = statuses[i] < 0 ? 125 : statuses[i];
+    // Berth may clean up while the kernel takes the pod's namespaces down
+    // behind our exit; it reaps us after.
+    reportPodFinished(socketFd, status);
+    return status;
 }
 
 } // namespace berth

@@ -382,10 +382,12 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
 
     ExecutionCallbacks callbacks;
     callbacks.metadata = metadata.get();
-    auto status = executePod(*plan, callbacks, &userNamespace);
+    // Its init may still be leaving; `ended` reaps it once the pod is
+    // removed or recorded, which need not wait for that.
+    auto ended = executePod(*plan, callbacks, &userNamespace);
     // The apps are gone: nobody is left to ask.
     metadata.reset();
-    int exitStatus = status ? *status : 125;
+    int exitStatus = ended ? ended->status : 125;
     if (options.remove) {
         // Straight to removal: an exit status written only to be deleted
         // would cost a file on every --rm run.
@@ -396,7 +398,7 @@ Result<int> runPod(Store& store, const RunOptions& requested, ImageSupply& suppl
     } else if (auto written = pod.writeExitStatus(exitStatus); !written) {
         logWarning("{}", written.error().message());
     }
-    if (!status) return std::move(status).error();
+    if (!ended) return std::move(ended).error();
     return exitStatus;
 }
 
