@@ -3,12 +3,12 @@
 #include <berth/base/result.hpp>
 #include <berth/base/unique_fd.hpp>
 #include <berth/store/digest.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 class Store;
 
@@ -43,5 +43,13 @@ private:
     Hasher hasher_;
     uint64_t size_ = 0;
 };
+
+// Moves `tmpName` (a complete, fsynced file under the store's root fd
+// `storeFd`, whose bytes hash to `digest`) to the blob's final name. A blob
+// already there has the same bytes: rename replaces it, and where it cannot
+// (the system store's blob directories are sticky, so another member's blob
+// stays) the one there is kept if it still hashes to `digest`, and
+// `tmpName` is removed. On failure `tmpName` is left to the caller.
+Result<void> publishBlob(int storeFd, const std::string& tmpName, const Digest& digest);
 
 } // namespace berth

@@ -1,6 +1,7 @@
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
 #include <berth/fetch/partial_blob.hpp>
+#include <berth/store/blob_writer.hpp>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -152,10 +153,7 @@ Result<void> PartialBlob::publish()
     if (::fsync(fd_.get()) < 0) return Error::fromErrno("fsync '" + name_ + "'");
     // Blobs are immutable: read-only for everyone who can reach the store.
     ::fchmod(fd_.get(), 0444);
-    std::string final = "blobs/" + expected_->blobPath();
-    // rename(2) replaces atomically; a blob already there has the same bytes.
-    if (::renameat(storeFd_, name_.c_str(), storeFd_, final.c_str()) < 0)
-        return Error::fromErrno("publish blob " + expected_->str());
+    BERTH_CHECK(publishBlob(storeFd_, name_, *expected_));
     fd_.reset();
     name_.clear();
     return ok();

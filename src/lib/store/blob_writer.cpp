@@ -76,27 +76,32 @@ Result<Digest> BlobWriter::commit(const std::optional<Digest>& expected, int64_t
     // Blobs are immutable: read-only for everyone who can reach the store.
     ::fchmod(fd_.get(), 0444);
     fd_.reset();
-    std::string final = "blobs/" + actual.blobPath();
-    // rename(2) replaces atomically; a blob already there has the same bytes.
-    if (::renameat(storeFd_, tmpName_.c_str(), storeFd_, final.c_str()) < 0) {
-        int err = errno;
+    if (auto published = publishBlob(storeFd_, tmpName_, actual); !published) {
         discard();
-        // The system store's blob directories are sticky: another member's
-        // blob cannot be replaced, so it is kept if it still has its bytes.
-        if (err == EPERM || err == EACCES) {
-            auto existing = openAt(storeFd_, final, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            if (existing) {
-                BERTH_TRY(Digest there, Hasher::hashFile(actual.algorithm(), existing->get()));
-                if (there == actual) return actual;
-                return Error("blob " + actual.str() +
-                             " in the store was modified after it was stored and belongs to "
-                             "another user; ask an administrator to remove it");
-            }
-        }
-        return Error::fromErrno("publish blob " + actual.str(), err);
+        return std::move(published).error();
     }
     tmpName_.clear();
     return actual;
+}
+
+Result<void> publishBlob(int storeFd, const std::string& tmpName, const Digest& digest)
+{
+    std::string final = "blobs/" + digest.blobPath();
+    if (::renameat(storeFd, tmpName.c_str(), storeFd, final.c_str()) == 0) return ok();
+    int err = errno;
+    if (err == EPERM || err == EACCES) {
+        auto existing = openAt(storeFd, final, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (existing) {
+            BERTH_TRY(Digest there, Hasher::hashFile(digest.algorithm(), existing->get()));
+            if (!(there == digest))
+                return Error("blob " + digest.str() +
+                             " in the store was modified after it was stored and belongs to "
+                             "another user; ask an administrator to remove it");
+            ::unlinkat(storeFd, tmpName.c_str(), 0);
+            return ok();
+        }
+    }
+    return Error::fromErrno("publish blob " + digest.str(), err);
 }
 
 } // namespace berth

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace berth;
@@ -124,4 +125,54 @@ TEST_CASE("a partial this user may not write is replaced, not an error")
     REQUIRE(partial->verify());
     REQUIRE(partial->publish());
     CHECK(*readFile(store.path + "/blobs/" + digest.blobPath()) == blob);
+}
+
+// The system store's blob directories are sticky: a member cannot replace a
+// blob another member published, and must not fail because of it.
+TEST_CASE("a blob another member already published in a sticky directory is kept")
+{
+    if (::geteuid() != 0) return; // it takes two users: root plays both
+    const uid_t first = 4242, second = 4343;
+    StoreDir store;
+    REQUIRE(::chmod(store.path.c_str(), 0755) == 0);
+    REQUIRE(::chmod((store.path + "/tmp").c_str(), 01777) == 0);
+    REQUIRE(::chmod((store.path + "/blobs/sha256").c_str(), 01777) == 0);
+    std::string blob = "bytes";
+    Digest digest = Hasher::hash(DigestAlgorithm::Sha256, blob);
+    std::string final = store.path + "/blobs/" + digest.blobPath();
+    // Publishes the blob as the second member; the child's exit status:
+    // 0 published, 1 refused, 2 or 3 the test's own set-up failed.
+    auto publishAsSecond = [&]() {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            if (::setresgid(second, second, second) < 0 || ::setresuid(second, second, second) < 0)
+                ::_exit(2);
+            auto partial = PartialBlob::open(store.fd.get(), digest, 5);
+            if (!partial || !partial->write(blob) || !partial->verify()) ::_exit(3);
+            ::_exit(partial->publish() ? 0 : 1);
+        }
+        int status = -1;
+        if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+        return WEXITSTATUS(status);
+    };
+
+    SUBCASE("with the same bytes it is kept, and the partial goes")
+    {
+        REQUIRE(writeFileAtomic(final, blob, 0444));
+        REQUIRE(::chown(final.c_str(), first, first) == 0);
+        CHECK(publishAsSecond() == 0);
+        struct stat st {
+        };
+        REQUIRE(::stat(final.c_str(), &st) == 0);
+        CHECK(st.st_uid == first);
+        CHECK(*readFile(final) == blob);
+        CHECK(::access(store.partial(digest).c_str(), F_OK) != 0);
+    }
+    SUBCASE("changed since, it is an error that says so")
+    {
+        REQUIRE(writeFileAtomic(final, "other", 0444));
+        REQUIRE(::chown(final.c_str(), first, first) == 0);
+        CHECK(publishAsSecond() == 1);
+        CHECK(*readFile(final) == "other");
+    }
 }
