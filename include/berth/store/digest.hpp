@@ -42,7 +42,8 @@ private:
     std::string hex_;
 };
 
-// Streaming hash (OpenSSL EVP).
+// Streaming hash (OpenSSL's plain SHA functions: the front links this, and
+// must not reach EVP).
 class Hasher
 {
 public:

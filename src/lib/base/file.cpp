@@ -1,4 +1,5 @@
 #include <berth/base/file.hpp>
+#include <berth/base/hex.hpp>
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
@@ -188,7 +189,6 @@ Result<void> removeTree(const std::string& path)
 
 std::string randomHex(size_t bytes)
 {
-    static const char digits[] = "0123456789abcdef";
     std::string raw(bytes, '\0');
     size_t got = 0;
     while (got < bytes) {
@@ -196,12 +196,7 @@ std::string randomHex(size_t bytes)
         if (n <= 0) continue;
         got += static_cast<size_t>(n);
     }
-    std::string out;
-    for (unsigned char c : raw) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
+    return hexEncode(raw);
 }
 
 } // namespace berth

@@ -5,6 +5,7 @@
 // which hashes two small blobs. These run the same assembly without a
 // provider.
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <berth/base/hex.hpp>
 #include <berth/store/digest.hpp>
 #include <cerrno>
 #include <openssl/sha.h>
@@ -128,14 +129,7 @@ Digest Hasher::finish()
         SHA512_Final(md, &state_->sha512);
         length = SHA512_DIGEST_LENGTH;
     }
-    static const char digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex += digits[md[i] >> 4];
-        hex += digits[md[i] & 15];
-    }
-    return Digest(algorithm_, std::move(hex));
+    return Digest(algorithm_, hexEncode(md, length));
 }
 
 Digest Hasher::hash(DigestAlgorithm algorithm, std::string_view data)

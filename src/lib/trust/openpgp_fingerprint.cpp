@@ -1,6 +1,8 @@
-// SHA1_* and SHA256_* are deprecated in OpenSSL 3 for EVP, which this file
-// must not use (see hashHex).
+// SHA1_* is deprecated in OpenSSL 3 for EVP, which this file must not use
+// (see sha1Hex).
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <berth/base/hex.hpp>
+#include <berth/store/digest.hpp>
 #include <berth/trust/openpgp_fingerprint.hpp>
 #include <cstdint>
 #include <openssl/evp.h>
@@ -79,38 +81,27 @@ std::vector<std::string> dearmor(std::string_view data)
     return blocks;
 }
 
-enum class FingerprintHash { Sha1, Sha256 };
-
-// The plain SHA functions, not EVP: the warm-run front links this file, and
-// EVP would bring OpenSSL's provider machinery (a third of a megabyte of
-// tables to relocate on every run) and, on first use, a read of
-// openssl.cnf.
-std::string hashHex(FingerprintHash hash, std::string_view prefix, std::string_view body)
+// A v4 fingerprint is SHA-1, which the store's Hasher does not offer. The
+// plain SHA functions, not EVP: the warm-run front links this file, and EVP
+// would bring OpenSSL's provider machinery (a third of a megabyte of tables
+// to relocate on every run) and, on first use, a read of openssl.cnf.
+std::string sha1Hex(std::string_view prefix, std::string_view body)
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    unsigned int size = 0;
-    if (hash == FingerprintHash::Sha1) {
-        SHA_CTX ctx;
-        SHA1_Init(&ctx);
-        SHA1_Update(&ctx, prefix.data(), prefix.size());
-        SHA1_Update(&ctx, body.data(), body.size());
-        SHA1_Final(digest, &ctx);
-        size = SHA_DIGEST_LENGTH;
-    } else {
-        SHA256_CTX ctx;
-        SHA256_Init(&ctx);
-        SHA256_Update(&ctx, prefix.data(), prefix.size());
-        SHA256_Update(&ctx, body.data(), body.size());
-        SHA256_Final(digest, &ctx);
-        size = SHA256_DIGEST_LENGTH;
-    }
-    static const char digits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < size; ++i) {
-        hex += digits[digest[i] >> 4];
-        hex += digits[digest[i] & 15];
-    }
-    return hex;
+    SHA_CTX ctx;
+    SHA1_Init(&ctx);
+    SHA1_Update(&ctx, prefix.data(), prefix.size());
+    SHA1_Update(&ctx, body.data(), body.size());
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1_Final(digest, &ctx);
+    return hexEncode(digest, sizeof digest);
+}
+
+std::string sha256Hex(std::string_view prefix, std::string_view body)
+{
+    Hasher hasher(DigestAlgorithm::Sha256);
+    hasher.update(prefix);
+    hasher.update(body);
+    return hasher.finish().hex();
 }
 
 std::string fingerprintOf(std::string_view body)
@@ -121,14 +112,14 @@ std::string fingerprintOf(std::string_view body)
         if (body.size() > 0xffff) return {};
         char prefix[3] = {static_cast<char>(0x99), static_cast<char>(body.size() >> 8),
                           static_cast<char>(body.size() & 0xff)};
-        return hashHex(FingerprintHash::Sha1, std::string_view(prefix, 3), body);
+        return sha1Hex(std::string_view(prefix, 3), body);
     }
     if (version == 6) {
         uint32_t n = static_cast<uint32_t>(body.size());
         char prefix[5] = {static_cast<char>(0x9b), static_cast<char>(n >> 24),
                           static_cast<char>(n >> 16), static_cast<char>(n >> 8),
                           static_cast<char>(n)};
-        return hashHex(FingerprintHash::Sha256, std::string_view(prefix, 5), body);
+        return sha256Hex(std::string_view(prefix, 5), body);
     }
     return {}; // v3 keys have no such fingerprint; v5 never became a standard
 }

@@ -1,3 +1,4 @@
+#include <berth/base/hex.hpp>
 #include <berth/base/json.hpp>
 #include <berth/image/oci_index.hpp>
 #include <berth/trust/stored_image_trust.hpp>
@@ -10,18 +11,6 @@ namespace berth
 
 namespace
 {
-
-std::string toHex(std::string_view bytes)
-{
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
 
 int hexValue(char c)
 {
@@ -85,7 +74,7 @@ std::string encodeStoredSignatures(const StoredSignatures& stored)
     if (!stored.index.empty()) j["index"] = stored.index;
     j["signatures"] = Json::array();
     for (const auto& signature : stored.signatures)
-        j["signatures"].push_back(toHex(signature));
+        j["signatures"].push_back(hexEncode(signature));
     return j.dump();
 }
 
