@@ -21,9 +21,13 @@ std::string relativeTo(const std::string& base, const std::string& path)
     return path;
 }
 
+// Where the options go: the kernel's overlayfs, or fuse-overlayfs, which
+// knows neither userxattr nor volatile.
+enum class OverlayDriver { Kernel, Fuse };
+
 // `scaffold`, when given, goes above the image's layers.
-Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& rootfs,
-                                   const std::string& scaffold = {})
+Result<std::string> overlayOptions(OverlayDriver driver, const std::string& cwd,
+                                   const RootfsPlan& rootfs, const std::string& scaffold = {})
 {
     std::string data = "lowerdir=";
     if (!scaffold.empty()) data += relativeTo(cwd, scaffold) + ":";
@@ -37,9 +41,11 @@ Result<std::string> overlayOptions(const std::string& cwd, const RootfsPlan& roo
     }
     data += ",upperdir=" + relativeTo(cwd, rootfs.upperDir);
     data += ",workdir=" + relativeTo(cwd, rootfs.workDir);
-    data += ",userxattr";
-    // Since Linux 5.10; overlay in a user namespace needs 5.11.
-    if (rootfs.discardUpper) data += ",volatile";
+    if (driver == OverlayDriver::Kernel) {
+        data += ",userxattr";
+        // Since Linux 5.10; overlay in a user namespace needs 5.11.
+        if (rootfs.discardUpper) data += ",volatile";
+    }
     if (data.size() >= 4000)
         return Error("too many layers for one overlay mount (" +
                      std::to_string(rootfs.lowerDirs.size()) + ")");
@@ -121,11 +127,11 @@ Result<void> preparePod(const PodPlan& plan, PreparedPod& out)
         p.pivotPath = "/apps/" + std::to_string(i);
         if (app.rootfs.kind == RootfsPlan::Kind::Overlay)
             p.scaffoldDir = out.podRoot + "/scaffold-" + std::to_string(i);
-        BERTH_TRY(p.overlayData, overlayOptions(out.mountCwd, app.rootfs, p.scaffoldDir));
+        BERTH_TRY(p.overlayData,
+                  overlayOptions(OverlayDriver::Kernel, out.mountCwd, app.rootfs, p.scaffoldDir));
         // fuse-overlayfs daemonizes (and leaves our cwd) before it opens the
         // layers: it gets absolute paths; it has no length limit to mind.
-        BERTH_TRY(std::string fuseData, overlayOptions("", app.rootfs));
-        fuseData = fuseData.substr(0, fuseData.rfind(",userxattr")); // and ",volatile"
+        BERTH_TRY(std::string fuseData, overlayOptions(OverlayDriver::Fuse, "", app.rootfs));
         p.fuseArgs = {"fuse-overlayfs", "-o", fuseData, p.mountPoint};
         for (auto& a : p.fuseArgs)
             p.fuseArgv.push_back(a.data());
