@@ -2,11 +2,11 @@
 
 #include "config.h"
 
+#include <berth/stage/id_map.hpp>
 #include <berth/stage/subordinate_ranges.hpp>
 #include <berth/store/system_store.hpp>
 #include <grp.h>
 #include <nss.h>
-#include <pwd.h>
 #include <unistd.h>
 
 namespace berth::cli
@@ -26,7 +26,7 @@ std::string engineNeededForCaller()
     // The user's name finds their subordinate ranges; without it the run
     // would fall back to a single-id map that the engine would not choose.
     uid_t uid = ::getuid();
-    if (!::getpwuid(uid))
+    if (!callerUserName())
         return "uid " + std::to_string(uid) +
                " is not in /etc/passwd, and this front asks no other "
                "user database";

@@ -2,6 +2,7 @@
 
 #include <berth/base/result.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -47,6 +48,10 @@ struct IdMap {
     // "0 1000 1\n1 100000 65536\n"
     static std::string format(const std::vector<IdRange>& ranges);
 };
+
+// The name /etc/passwd (or the user database) gives the calling uid, looked
+// up once per process; none when it names no such user.
+const std::optional<std::string>& callerUserName();
 
 // For a Single map: warns, once per process, why only the user's own ids
 // exist (fallbackReason, which says what follows from it). The first run of

@@ -2,6 +2,7 @@
 #include <berth/stage/id_map.hpp>
 #include <berth/stage/subordinate_ranges.hpp>
 #include <cstdlib>
+#include <optional>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -29,8 +30,8 @@ uint32_t extent(const std::vector<IdRange>& ranges)
 
 std::string currentUserName()
 {
-    if (passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
-    return std::to_string(::getuid());
+    const std::optional<std::string>& name = callerUserName();
+    return name ? *name : std::to_string(::getuid());
 }
 
 // Subordinate ranges for the user, appended after container id `firstInside`.
@@ -157,6 +158,18 @@ void warnSingleIdMapOnce(const IdMap& map)
     logWarning("{}", map.fallbackReason.empty() ? "no subordinate id range: files owned by other "
                                                   "ids are squashed to you"
                                                 : map.fallbackReason);
+}
+
+const std::optional<std::string>& callerUserName()
+{
+    // One look-up per process: each asks the user database afresh (with a
+    // static glibc, a read of /etc/passwd), and the front and the id map
+    // both need it on every run.
+    static const std::optional<std::string> name = []() -> std::optional<std::string> {
+        if (passwd* pw = ::getpwuid(::getuid())) return std::string(pw->pw_name);
+        return std::nullopt;
+    }();
+    return name;
 }
 
 } // namespace berth

@@ -48,7 +48,10 @@ std::vector<SubordinateRange> rangesFromLibsubid(bool uids, const std::string& u
 
 } // namespace
 
-std::string subidService()
+namespace
+{
+
+std::string readSubidService()
 {
     auto text = readFile("/etc/nsswitch.conf", 1 << 20);
     if (!text) return {};
@@ -66,6 +69,15 @@ std::string subidService()
         return std::string(value.substr(0, value.find_first_of(" \t#")));
     }
     return {};
+}
+
+} // namespace
+
+std::string subidService()
+{
+    // Asked for uids, for gids, and by the front before either: read once.
+    static const std::string service = readSubidService();
+    return service;
 }
 
 std::vector<SubordinateRange> parseSubordinateFile(const std::string& text, const std::string& user,
