@@ -1,5 +1,7 @@
 #include <berth/base/log.hpp>
 
+#include <berth/base/printable.hpp>
+
 #include <cstdio>
 #include <string>
 #include <unistd.h>
@@ -23,7 +25,9 @@ void logMessage(LogLevel level, std::string_view text)
         line += "warning: ";
     else if (level == LogLevel::Debug)
         line += "debug: ";
-    line += text;
+    // Messages carry names and text from images and servers: escape them
+    // so that one message stays one line and cannot drive the terminal.
+    line += printable(text);
     line += '\n';
     // One write(2) so that lines from concurrent processes do not interleave.
     [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
