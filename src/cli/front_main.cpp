@@ -9,6 +9,7 @@
 #include "front_caller.hpp"
 
 #include <berth/base/log.hpp>
+#include <berth/run/inherited_fds.hpp>
 #include <berth/run/run.hpp>
 #include <csignal>
 #include <string>
@@ -19,6 +20,8 @@ using namespace berth::cli;
 
 int main(int argc, char** argv)
 {
+    // First: nothing of ours may take a number the pod is handed by number.
+    if (auto checked = checkInheritedFds(); !checked) return fail(checked.error());
     int command = commandWordIndex(argc, argv);
     if (command == argc || std::string(argv[command]) != "run") return execEngine(argv);
 

@@ -4,6 +4,7 @@
 #include "trust_commands.hpp"
 
 #include <berth/base/log.hpp>
+#include <berth/run/inherited_fds.hpp>
 #include <csignal>
 #include <optional>
 #include <unistd.h>
@@ -46,6 +47,9 @@ std::optional<std::string> unknownCommand(CLI::App& app, int argc, char** argv)
 // warm `berth run` itself and execs this program for everything else.
 int main(int argc, char** argv)
 {
+    // First: nothing of ours may take a number the pod is handed by number
+    // (the front checked too when it ran first; the check costs nothing).
+    if (auto checked = checkInheritedFds(); !checked) return fail(checked.error());
     // A closed pipe reading our output is an error to report, not a signal
     // that kills us silently.
     std::signal(SIGPIPE, SIG_IGN);

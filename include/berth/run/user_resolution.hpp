@@ -1,6 +1,7 @@
 #pragma once
 
 #include <berth/base/result.hpp>
+#include <berth/stage/id_map.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,5 +41,14 @@ struct ResolvedUser {
 // "/"); supplementary groups are those listing the user's name.
 Result<ResolvedUser> resolveUser(const std::string& spec, const std::string& passwdText,
                                  const std::string& groupText);
+
+// Refuses ids an app cannot truly run as, naming the id: 4294967295, which
+// setresuid and setresgid read as "leave unchanged" (the app would stay
+// container root), and any id outside `map`, the id map the pod's user
+// namespace gets. Supplementary gids are checked where the pod sets them
+// (not under a single-id map, where setgroups is denied and they are
+// dropped).
+Result<void> checkAppIds(uint32_t uid, uint32_t gid, const std::vector<uint32_t>& groups,
+                         const IdMap& map);
 
 } // namespace berth

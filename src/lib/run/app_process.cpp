@@ -162,6 +162,10 @@ ChildError setCredentials(const PreparedPod& pod, const PreparedApp& app)
                                  const ExecTarget& target, int socketFd)
 {
     if (ChildError e = setCredentials(pod, app)) fail(socketFd, e);
+    // A change of uid resets dumpability to fs.suid_dumpable, which a host
+    // may have set to 1: until execve this is still berth's process, with
+    // berth's binary as its exe and the sync socket open.
+    ::prctl(PR_SET_DUMPABLE, 0);
     if (::chdir(app.plan->workingDirectory.c_str()) < 0)
         fail(socketFd, childFailure("workdir", app.plan->workingDirectory.c_str(), 126));
     // no_new_privs: setuid binaries in the image cannot gain what we dropped.

@@ -196,6 +196,11 @@ std::string describe(const ChildMessage& message)
                     ? std::string("does not exist")
                     : std::string("cannot be entered: ") + std::strerror(message.errnum));
     if (what.starts_with("executable not found")) return "'" + path + "': " + what;
+    if (what == "fuse-overlayfs in reach of app")
+        return "app '" + path +
+               "' may hold CAP_SYS_PTRACE or every capability, which would let it reach the "
+               "host through fuse-overlayfs, the daemon serving the pod's root filesystems: "
+               "run it without --privileged and SYS_PTRACE, or where kernel overlayfs works";
     std::string text = what;
     if (!path.empty()) text += " '" + path + "'";
     if (message.errnum) text += std::string(": ") + std::strerror(message.errnum);

@@ -211,8 +211,26 @@ const char* fuseDiagnostic(int outputFd)
     return nullptr;
 }
 
+// fuse-overlayfs is exec'd in the pod's user and pid namespaces, so its
+// memory belongs to the pod's user namespace and no non-dumpable flag keeps
+// an app out: an app whose bounding set holds CAP_SYS_PTRACE, or every
+// capability the daemon has, may open its /proc entries, and through its
+// root, cwd and fds reach the host's filesystem. Such a pod is refused.
+const AppPlan* appReachingFuseOverlay(const PreparedPod& pod)
+{
+    uint64_t every = pod.lastCapability >= 63 ? ~0ULL : (1ULL << (pod.lastCapability + 1)) - 1;
+    constexpr uint64_t ptrace = 1ULL << 19; // CAP_SYS_PTRACE
+    for (const auto& app : pod.apps) {
+        uint64_t caps = app.plan->capabilities;
+        if ((caps & ptrace) || (caps & every) == every) return app.plan;
+    }
+    return nullptr;
+}
+
 ChildError mountFuseOverlay(const PreparedPod& pod, const PreparedApp& app)
 {
+    if (const AppPlan* reaching = appReachingFuseOverlay(pod))
+        return ChildError{"fuse-overlayfs in reach of app", reaching->name.c_str(), 0};
     // Said plainly here rather than as fuse-overlayfs's own words.
     if (::access("/dev/fuse", R_OK | W_OK) < 0)
         return childFailure("fuse-overlayfs needs read and write access to", "/dev/fuse");

@@ -296,6 +296,8 @@ Result<PodPlan> buildPodPlan(const RunOptions& options, const std::vector<Resolv
         app.supplementaryGids = user.supplementaryGids;
         for (uint32_t gid : resolved.spec.supplementaryGids)
             app.supplementaryGids.push_back(gid);
+        BERTH_CHECK(checkAppIds(app.uid, app.gid, app.supplementaryGids, pod.idMap)
+                        .context("app '" + app.name + "'"));
 
         // The environment: image, then env files, then -e; berth's own
         // defaults only where the user and image set nothing.

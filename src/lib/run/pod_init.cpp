@@ -124,6 +124,35 @@ ChildError sendMetadataListener(const PreparedPod& pod, int socketFd)
     return {};
 }
 
+// Closes fds first..last (async-signal-safe).
+void closeRange(unsigned first, unsigned last)
+{
+    if (::close_range(first, last, 0) == 0 || errno != ENOSYS) return;
+    // Before Linux 5.9: walk the descriptors this process may have.
+    long max = ::sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > (1 << 20)) max = 1 << 20;
+    for (long fd = first; fd <= static_cast<long>(last) && fd < max; ++fd)
+        ::close(static_cast<int>(fd));
+}
+
+// The pod's init is a fork of berth: it holds every fd berth had open (the
+// store, its index, the pod directory, locks) and would keep them for the
+// pod's whole life, in the apps' pid namespace. Only what the pod needs
+// stays: stdio, systemd's fds for the service app, and the sync socket.
+void closeHostFds(int socketFd, int listenFds)
+{
+    int keepFrom = 3 + listenFds;
+    if (socketFd < keepFrom) {
+        // A socket on fd 0..2 (berth started with them closed) is covered
+        // by stdio's range; none lands among systemd's, which were open.
+        closeRange(static_cast<unsigned>(keepFrom), ~0U);
+        return;
+    }
+    if (socketFd > keepFrom)
+        closeRange(static_cast<unsigned>(keepFrom), static_cast<unsigned>(socketFd) - 1);
+    closeRange(static_cast<unsigned>(socketFd) + 1, ~0U);
+}
+
 int exitStatusOf(int status)
 {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -139,6 +168,14 @@ int runPodInit(const PreparedPod& pod, int socketFd, const sigset_t& forwarded,
     // If berth dies (even by SIGKILL), the pod's init dies, and with it the
     // pid namespace and every app.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Non-dumpable before anything else: its /proc entries (fd, cwd, root,
+    // exe, mem, environ) then open only to a tracer with CAP_SYS_PTRACE
+    // over its memory's user namespace, which is the host's (init is a
+    // fork of berth, never exec'd in the pod), so not to any app, whatever
+    // capabilities the app holds in the pod. Its children (the apps until
+    // their execve, hooks, fuse-overlayfs until its exec) inherit this.
+    ::prctl(PR_SET_DUMPABLE, 0);
+    closeHostFds(socketFd, pod.listenFds);
     pollfd parentAlive{socketFd, 0, 0};
     if (::poll(&parentAlive, 1, 0) == 1 && (parentAlive.revents & POLLHUP)) ::_exit(125);
     ::setsid();

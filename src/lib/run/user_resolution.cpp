@@ -128,4 +128,62 @@ Result<ResolvedUser> resolveUser(const std::string& spec, const std::string& pas
     return out;
 }
 
+namespace
+{
+
+// "0-65536" or "0" for the container ids `ranges` map, adjacent ones joined.
+std::string describeInside(std::vector<IdRange> ranges)
+{
+    std::sort(ranges.begin(), ranges.end(),
+              [](const IdRange& a, const IdRange& b) { return a.inside < b.inside; });
+    std::string text;
+    for (size_t i = 0; i < ranges.size();) {
+        if (ranges[i].count == 0) {
+            ++i;
+            continue;
+        }
+        uint64_t first = ranges[i].inside;
+        uint64_t end = first + ranges[i].count;
+        for (++i; i < ranges.size() && ranges[i].inside == end; ++i)
+            end += ranges[i].count;
+        if (!text.empty()) text += ", ";
+        text += std::to_string(first);
+        if (end - first > 1) text += "-" + std::to_string(end - 1);
+    }
+    return text.empty() ? "none" : text;
+}
+
+Result<void> checkId(const char* kind, uint32_t id, const IdMap& map)
+{
+    bool isUid = kind[0] == 'u';
+    if (id == UINT32_MAX)
+        return Error(std::string(kind) + " 4294967295 is not a valid id (the kernel reads it as " +
+                     "\"no change\", which would leave the app root): choose another " +
+                     (isUid ? "user" : "group"));
+    int64_t host = isUid ? map.hostUid(id) : map.hostGid(id);
+    if (host >= 0) return ok();
+    std::string text = std::string(kind) + " " + std::to_string(id) +
+                       " is not mapped in the pod's user namespace, which has " + kind + "s " +
+                       describeInside(isUid ? map.uids : map.gids);
+    if (map.kind == IdMap::Kind::Single)
+        text += " only, as no subordinate ids are in use (see 'berth info')";
+    else
+        text += " (ask for more in " + std::string(isUid ? "/etc/subuid" : "/etc/subgid") +
+                ", or choose another " + (isUid ? "user" : "group") + ")";
+    return Error(text);
+}
+
+} // namespace
+
+Result<void> checkAppIds(uint32_t uid, uint32_t gid, const std::vector<uint32_t>& groups,
+                         const IdMap& map)
+{
+    BERTH_CHECK(checkId("uid", uid, map));
+    BERTH_CHECK(checkId("gid", gid, map));
+    if (map.kind == IdMap::Kind::Single) return ok();
+    for (uint32_t g : groups)
+        BERTH_CHECK(checkId("gid", g, map).context("supplementary group"));
+    return ok();
+}
+
 } // namespace berth

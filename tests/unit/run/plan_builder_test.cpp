@@ -98,6 +98,33 @@ TEST_CASE("PATH gets a default, HOME follows the user, TERM comes with -t")
     CHECK(plan->apps[0].uid == 33);
 }
 
+TEST_CASE("-u and the image's user are refused, naming the id, unless mapped and valid")
+{
+    for (const char* user : {"4294967295", "0:4294967295", "70000"}) {
+        RunOptions o = options();
+        o.apps[0].user = user;
+        auto plan = buildPodPlan(o, {image()}, context());
+        REQUIRE_FALSE(plan);
+        std::string id = std::string(user).substr(std::string(user).find(':') + 1);
+        CHECK(plan.error().message().starts_with("app 'busybox': "));
+        CHECK(plan.error().message().find(" " + id + " ") != std::string::npos);
+    }
+    // The image's own User (OCI config, ACI user and group) is checked alike.
+    ResolvedApp app = image();
+    app.spec.user = "4294967295";
+    CHECK_FALSE(buildPodPlan(options(), {app}, context()));
+    app.spec.user = "33";
+    app.spec.group = "4294967295";
+    CHECK_FALSE(buildPodPlan(options(), {app}, context()));
+    app.spec.group = "33";
+    app.spec.supplementaryGids = {4294967295u};
+    CHECK_FALSE(buildPodPlan(options(), {app}, context()));
+    app.spec.supplementaryGids = {50};
+    auto plan = buildPodPlan(options(), {app}, context());
+    REQUIRE(plan);
+    CHECK(plan->apps[0].uid == 33);
+}
+
 TEST_CASE("the command replaces Cmd and keeps the entrypoint")
 {
     ResolvedApp app = image();

@@ -70,3 +70,81 @@ TEST_CASE("unknown names are errors naming the file")
     REQUIRE(!g);
     CHECK(g.error().message().find("/etc/group") != std::string::npos);
 }
+
+namespace
+{
+IdMap subordinateMap()
+{
+    IdMap map;
+    map.kind = IdMap::Kind::Subordinate;
+    map.uids = {{0, 1000, 1}, {1, 100000, 65536}};
+    map.gids = {{0, 1000, 1}, {1, 100000, 65536}};
+    return map;
+}
+
+IdMap singleMap()
+{
+    IdMap map;
+    map.kind = IdMap::Kind::Single;
+    map.uids = {{0, 1000, 1}};
+    map.gids = {{0, 1000, 1}};
+    return map;
+}
+} // namespace
+
+TEST_CASE("4294967295 is never an app's id: the kernel reads it as 'no change'")
+{
+    IdMap identity;
+    identity.kind = IdMap::Kind::Identity;
+    for (const IdMap& map : {subordinateMap(), singleMap(), identity}) {
+        auto uid = checkAppIds(4294967295u, 0, {}, map);
+        REQUIRE_FALSE(uid);
+        CHECK(uid.error().message().find("uid 4294967295") != std::string::npos);
+        auto gid = checkAppIds(0, 4294967295u, {}, map);
+        REQUIRE_FALSE(gid);
+        CHECK(gid.error().message().find("gid 4294967295") != std::string::npos);
+    }
+    // It resolves as a number like any other: the check is what refuses it.
+    auto u = resolveUser("4294967295:4294967295", kPasswd, kGroup);
+    REQUIRE(u);
+    CHECK_FALSE(checkAppIds(u->uid, u->gid, u->supplementaryGids, subordinateMap()));
+}
+
+TEST_CASE("ids outside the pod's id map are refused, naming the id and the map")
+{
+    IdMap map = subordinateMap();
+    CHECK(checkAppIds(0, 0, {}, map));
+    CHECK(checkAppIds(65536, 65536, {65536}, map));
+    auto uid = checkAppIds(65537, 0, {}, map);
+    REQUIRE_FALSE(uid);
+    CHECK(uid.error().message() == "uid 65537 is not mapped in the pod's user namespace, which has "
+                                   "uids 0-65536 (ask for more in /etc/subuid, or choose another "
+                                   "user)");
+    auto group = checkAppIds(0, 0, {50, 70000}, map);
+    REQUIRE_FALSE(group);
+    CHECK(group.error().message().find("gid 70000") != std::string::npos);
+}
+
+TEST_CASE("a single-id map has only root; its supplementary groups are dropped, not checked")
+{
+    IdMap map = singleMap();
+    CHECK(checkAppIds(0, 0, {50, 100}, map));
+    auto uid = checkAppIds(33, 0, {}, map);
+    REQUIRE_FALSE(uid);
+    CHECK(uid.error().message().find("uid 33 is not mapped") != std::string::npos);
+    CHECK(uid.error().message().find("uids 0 only") != std::string::npos);
+    CHECK_FALSE(checkAppIds(0, 33, {}, map));
+}
+
+TEST_CASE("keep-id: the user's own id and the ranges around it are mapped, nothing else")
+{
+    IdMap map;
+    map.kind = IdMap::Kind::KeepId;
+    map.uids = {{0, 100000, 1000}, {1000, 1000, 1}, {1001, 101000, 64536}};
+    map.gids = map.uids;
+    CHECK(checkAppIds(1000, 1000, {}, map));
+    CHECK(checkAppIds(65536, 0, {}, map));
+    auto uid = checkAppIds(65537, 0, {}, map);
+    REQUIRE_FALSE(uid);
+    CHECK(uid.error().message().find("uids 0-65536") != std::string::npos);
+}
