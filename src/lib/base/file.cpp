@@ -1,5 +1,6 @@
 #include <berth/base/file.hpp>
 #include <berth/base/hex.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/base/tree_walk.hpp>
 #include <cerrno>
 #include <dirent.h>
@@ -48,7 +49,7 @@ Result<std::string> readAll(int fd, size_t maxBytes)
 
 Result<std::string> readFileAt(int dirFd, const std::string& path, size_t maxBytes)
 {
-    BERTH_TRY(UniqueFd fd, openAt(dirFd, path, O_RDONLY));
+    BERTH_TRY(UniqueFd fd, openRegularFileAt(dirFd, path));
     return readAll(fd.get(), maxBytes).context("read '" + path + "'");
 }
 

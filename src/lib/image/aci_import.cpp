@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <berth/base/file.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/base/unique_fd.hpp>
 #include <berth/image/aci_import.hpp>
 #include <berth/image/oci_decompressor.hpp>
@@ -307,11 +308,7 @@ std::string refusalForUnsigned(const std::string& path)
 
 Result<UniqueFd> openAciFile(const std::string& path)
 {
-    BERTH_TRY(UniqueFd fd, openPath(path, O_RDONLY | O_CLOEXEC));
-    struct stat st;
-    if (::fstat(fd.get(), &st) < 0) return Error::fromErrno("stat '" + path + "'");
-    if (!S_ISREG(st.st_mode)) return Error("'" + path + "' is not a regular file");
-    return fd;
+    return openRegularFile(path);
 }
 
 } // namespace

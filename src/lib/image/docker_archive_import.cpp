@@ -7,6 +7,7 @@
 #include <berth/base/file.hpp>
 #include <berth/base/json.hpp>
 #include <berth/base/log.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/base/scope_exit.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/oci_layer_copy.hpp>
@@ -160,7 +161,7 @@ Result<ImageRecord> importDockerArchive(Store& store, const ImageReference& refe
                          {},
                          {}};
     for (size_t i = 0; i < entry.layers.size(); ++i) {
-        BERTH_TRY(UniqueFd fd, openAt(dirFd.get(), entry.layers[i], O_RDONLY | O_CLOEXEC)
+        BERTH_TRY(UniqueFd fd, openRegularFileAt(dirFd.get(), entry.layers[i])
                                    .context("layer '" + entry.layers[i] + "'"));
         LayerCopyRequest request;
         request.what = "layer " + std::to_string(i + 1) + " (" + entry.layers[i] + ")";
