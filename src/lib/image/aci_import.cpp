@@ -6,6 +6,7 @@
 #include <berth/base/regular_file.hpp>
 #include <berth/base/unique_fd.hpp>
 #include <berth/image/aci_import.hpp>
+#include <berth/image/image_name.hpp>
 #include <berth/image/oci_decompressor.hpp>
 #include <cerrno>
 #include <ctime>
@@ -352,6 +353,7 @@ Result<ImageRecord> importAciFile(Store& store, const std::string& path,
     if (!scan.manifest) return Error(what + ": no image manifest ('manifest') found");
     if (!scan.rootfs) return Error(what + ": no 'rootfs' directory found");
     BERTH_TRY(AciImageManifest manifest, parseAciImageManifest(*scan.manifest).context(what));
+    BERTH_CHECK(checkStoredName(manifest.name, manifest.label("version").value_or("latest"), what));
 
     BERTH_TRY(Digest tarDigest,
               writer.commit(std::nullopt, static_cast<int64_t>(scan.tarBytes)).context(what));
