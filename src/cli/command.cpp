@@ -92,4 +92,16 @@ int fail(const std::string& message)
     return fail(Error(message));
 }
 
+int runAction(const Action& action)
+{
+    // Errors are values; an exception that gets here is a bug (most likely
+    // the JSON library refusing bytes nobody checked). It still ends as
+    // one line and 125, not as an abort with a core dump.
+    try {
+        return action();
+    } catch (const std::exception& e) {
+        return fail(std::string("internal error: ") + e.what());
+    }
+}
+
 } // namespace berth::cli

@@ -56,6 +56,8 @@ using Action = std::function<int()>;
 // Prints "berth: MESSAGE" and returns 125, berth's own failure status.
 int fail(const Error& error);
 int fail(const std::string& message);
+// Runs a command's action; an exception escaping it becomes fail().
+int runAction(const Action& action);
 
 // --root, --insecure-options, --debug, --quiet and --version, shared by
 // the front and the engine.

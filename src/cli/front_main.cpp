@@ -70,5 +70,5 @@ int main(int argc, char** argv)
         logDebug("{}: the engine runs this pod", engineNeeded);
         return handOver();
     }
-    return action();
+    return runAction(action);
 }

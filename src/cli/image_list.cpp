@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <berth/base/json.hpp>
+#include <berth/base/printable.hpp>
 #include <cmath>
 #include <ctime>
 #include <fmt/format.h>
@@ -111,15 +112,17 @@ int list(Context& context, const ListOptions& options)
     }
     if (context.quiet) {
         for (const auto& image : *images)
-            fmt::print("{}\n", shortId(image.id));
+            fmt::print("{}\n", printable(shortId(image.id)));
         return 0;
     }
     int64_t now = static_cast<int64_t>(std::time(nullptr));
     std::vector<std::array<std::string, 5>> cells;
     if (!options.noLegend) cells.push_back({"NAME", "TAG/VERSION", "ID", "SIZE", "IMPORTED"});
     for (const auto& row : rows)
-        cells.push_back({row.name, row.tag, shortId(row.image->id), humanSize(row.image->size),
-                         relativeTime(row.image->importedAt, now)});
+        // Names come from images: escaped, so that one cannot clear the
+        // screen or forge a row.
+        cells.push_back({printable(row.name), printable(row.tag), printable(shortId(row.image->id)),
+                         humanSize(row.image->size), relativeTime(row.image->importedAt, now)});
     std::array<size_t, 5> widths{};
     for (const auto& c : cells)
         for (size_t i = 0; i < c.size(); ++i)

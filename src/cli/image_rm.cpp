@@ -1,5 +1,6 @@
 #include "image_commands.hpp"
 
+#include <berth/base/printable.hpp>
 #include <fmt/format.h>
 #include <memory>
 #include <set>
@@ -52,7 +53,7 @@ int remove(Context& context, const std::vector<std::string>& texts)
                     index.untag(removal.untag.substr(0, colon), removal.untag.substr(colon + 1));
                 !untagged)
                 return fail(untagged.error());
-            fmt::print("Untagged: {}\n", removal.untag);
+            fmt::print("Untagged: {}\n", printable(removal.untag));
             continue;
         }
         if (auto removed = index.removeImage(removal.id); !removed) return fail(removed.error());

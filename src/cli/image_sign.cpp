@@ -3,6 +3,7 @@
 #include "trust_commands.hpp"
 
 #include <berth/base/file.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/image/aci_export.hpp>
 #include <berth/trust/signed_identity.hpp>
 #include <berth/trust/signer.hpp>
@@ -31,7 +32,7 @@ struct SignOptions {
 // Signs an ACI file in place: FILE.asc beside FILE.
 Result<std::string> signAciFile(const std::string& file, const std::string& key)
 {
-    BERTH_TRY(UniqueFd fd, openPath(file, O_RDONLY));
+    BERTH_TRY(UniqueFd fd, openRegularFile(file));
     BERTH_TRY(std::string signature, signDetached(fd.get(), key));
     std::string path = file + ".asc";
     BERTH_CHECK(writeFileAtomic(path, signature, 0644));

@@ -1,6 +1,7 @@
 #include "image_commands.hpp"
 #include "trust_commands.hpp"
 
+#include <berth/base/printable.hpp>
 #include <berth/trust/stored_image_verification.hpp>
 #include <fmt/format.h>
 #include <memory>
@@ -21,11 +22,11 @@ int verify(Context& context, const std::string& text)
     if (!verdict) return fail(verdict.error());
     if (verdict->signatureChecked)
         fmt::print("image '{}' ({}): {} blobs intact, signature verified by trusted key {}\n",
-                   image->name, image->id, verdict->blobs, verdict->fingerprint);
+                   printable(image->name), image->id, verdict->blobs, verdict->fingerprint);
     else
         fmt::print("image '{}' ({}): {} blobs intact, verified at fetch by key {}, which is "
                    "still trusted (the signed .aci is not kept to check again)\n",
-                   image->name, image->id, verdict->blobs, verdict->fingerprint);
+                   printable(image->name), image->id, verdict->blobs, verdict->fingerprint);
     return 0;
 }
 

@@ -89,5 +89,5 @@ int main(int argc, char** argv)
 
     if (int failed = applyGlobalOptions(context)) return failed;
     if (!action) return fail("no command given (see 'berth --help')");
-    return action();
+    return runAction(action);
 }

@@ -1,5 +1,6 @@
 #include "pod_commands.hpp"
 
+#include <berth/base/printable.hpp>
 #include <berth/pod/pod.hpp>
 #include <fmt/format.h>
 
@@ -22,15 +23,17 @@ void addListCommand(CLI::App& app, Context& context, Action& action)
                            "IMAGES");
             for (const auto& p : *pods) {
                 if (context.quiet) {
-                    fmt::print("{}\n", p.info.uuid);
+                    fmt::print("{}\n", printable(p.info.uuid));
                     continue;
                 }
                 std::string images;
                 for (const auto& i : p.info.images)
                     images += (images.empty() ? "" : ",") + i;
-                fmt::print("{:<36}  {:<16}  {:<8}  {:<6}  {}\n", p.info.uuid,
-                           p.info.name.empty() ? "-" : p.info.name, podStateName(p.state),
-                           p.exitStatus ? std::to_string(*p.exitStatus) : "-", images);
+                // pod.json is the pod's and names images: escaped.
+                fmt::print("{:<36}  {:<16}  {:<8}  {:<6}  {}\n", printable(p.info.uuid),
+                           p.info.name.empty() ? "-" : printable(p.info.name),
+                           podStateName(p.state),
+                           p.exitStatus ? std::to_string(*p.exitStatus) : "-", printable(images));
             }
             return 0;
         };

@@ -1,5 +1,6 @@
 #include "pod_commands.hpp"
 
+#include <berth/base/printable.hpp>
 #include <berth/pod/pod.hpp>
 #include <fmt/format.h>
 
@@ -17,8 +18,8 @@ void addStatusCommand(CLI::App& app, Context& context, Action& action)
             if (!store) return fail(store.error());
             auto pod = findPod(**store, *uuid);
             if (!pod) return fail(pod.error());
-            fmt::print("uuid={}\nstate={}\n", pod->info.uuid, podStateName(pod->state));
-            if (!pod->info.name.empty()) fmt::print("name={}\n", pod->info.name);
+            fmt::print("uuid={}\nstate={}\n", printable(pod->info.uuid), podStateName(pod->state));
+            if (!pod->info.name.empty()) fmt::print("name={}\n", printable(pod->info.name));
             if (pod->exitStatus) fmt::print("exit-status={}\n", *pod->exitStatus);
             return 0;
         };

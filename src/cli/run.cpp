@@ -1,6 +1,7 @@
 #include "command.hpp"
 
 #include <berth/base/log.hpp>
+#include <berth/base/printable.hpp>
 #include <berth/run/run.hpp>
 #include <utility>
 
@@ -78,6 +79,30 @@ Result<void> parseSegments(RunCommand& run, std::vector<std::string> rest)
     return ok();
 }
 
+// What berth keeps of the command line (pod.json, the pod manifest, the
+// index) is JSON, which holds UTF-8 only; a name is printed by `berth list`
+// too. Refused here, before anything is written.
+Result<void> checkText(const RunOptions& o)
+{
+    auto check = [](const char* option, const std::string& text, bool name) -> Result<void> {
+        if (name ? isPlainText(text) : isValidUtf8(text)) return ok();
+        return Error(std::string(option) + " '" + text + "' holds " +
+                     (name ? "a control character or invalid UTF-8" : "invalid UTF-8"));
+    };
+    BERTH_CHECK(check("--name", o.name, true));
+    BERTH_CHECK(check("--hostname", o.hostname, true));
+    for (const auto& app : o.apps) {
+        BERTH_CHECK(check("IMAGE", app.image, false));
+        BERTH_CHECK(check("--app-name", app.name, true));
+        BERTH_CHECK(check("--user", app.user, false));
+        BERTH_CHECK(check("--workdir", app.workdir, false));
+        if (app.entrypoint) BERTH_CHECK(check("--entrypoint", *app.entrypoint, false));
+        for (const auto& env : app.env)
+            BERTH_CHECK(check("--env", env, false));
+    }
+    return ok();
+}
+
 Result<void> finish(RunCommand& run, std::vector<std::string> rest, const Context& context)
 {
     RunOptions& o = run.options;
@@ -108,6 +133,7 @@ Result<void> finish(RunCommand& run, std::vector<std::string> rest, const Contex
     o.fetch.insecurePubkey = context.insecure.pubkey;
     o.fetch.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
     BERTH_TRY(o.fetch.pull, parsePullPolicy(run.pull));
+    BERTH_CHECK(checkText(o));
     if (!o.rootfs.empty())
         for (auto& app : o.apps) {
             // With --rootfs the first word is the command, not an image.

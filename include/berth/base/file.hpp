@@ -14,7 +14,8 @@ Result<UniqueFd> openPath(const std::string& path, int flags, mode_t mode = 0);
 Result<UniqueFd> openAt(int dirFd, const std::string& path, int flags, mode_t mode = 0);
 Result<UniqueFd> openDirectory(const std::string& path);
 
-// Reads a whole file; refuses files larger than maxBytes.
+// Reads a whole regular file (opened with openRegularFile: a FIFO or a
+// device is refused, never waited on); refuses files larger than maxBytes.
 Result<std::string> readFile(const std::string& path, size_t maxBytes = 64 << 20);
 Result<std::string> readFileAt(int dirFd, const std::string& path, size_t maxBytes = 64 << 20);
 Result<std::string> readAll(int fd, size_t maxBytes = 64 << 20);
@@ -33,6 +34,7 @@ bool pathExists(const std::string& path);
 // allow it (trees owned by subordinate ids are removed from inside the user
 // namespace, see render/idmapped_process); each directory is made mode 0700
 // before it is listed, so a mode-0 one (overlayfs's work/work) goes too.
+// Any depth, with a few fds (walkTree, tree_walk.hpp).
 Result<void> removeTreeAt(int dirFd, const std::string& name);
 Result<void> removeTree(const std::string& path);
 

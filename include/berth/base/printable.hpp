@@ -19,4 +19,9 @@ std::string printable(std::string_view text);
 // by a user must be, before they go into JSON or the index.
 bool isValidUtf8(std::string_view text);
 
+// True when text is valid UTF-8 holding nothing that printable() escapes
+// but backslashes: no control character, no line separator, no bidi
+// override. What a name or a label must be before berth keeps it.
+bool isPlainText(std::string_view text);
+
 } // namespace berth

@@ -1,5 +1,7 @@
 #include <berth/base/file.hpp>
 #include <berth/base/hex.hpp>
+#include <berth/base/regular_file.hpp>
+#include <berth/base/tree_walk.hpp>
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
@@ -47,7 +49,7 @@ Result<std::string> readAll(int fd, size_t maxBytes)
 
 Result<std::string> readFileAt(int dirFd, const std::string& path, size_t maxBytes)
 {
-    BERTH_TRY(UniqueFd fd, openAt(dirFd, path, O_RDONLY));
+    BERTH_TRY(UniqueFd fd, openRegularFileAt(dirFd, path));
     return readAll(fd.get(), maxBytes).context("read '" + path + "'");
 }
 
@@ -114,51 +116,32 @@ bool pathExists(const std::string& path)
 namespace
 {
 
-Result<void> removeContentsAt(int dirFd, const std::string& shownPath, int depth)
+// What removing one entry of a tree does: unlink what is not a directory,
+// walk into what is. A directory is first made ours to list (mode 0700), as
+// a mode-0 one (overlayfs's work/work) cannot be opened.
+Result<TreeWalk::Step> removeEntry(int dirFd, const std::string& name, unsigned char type)
 {
-    if (depth > 4096) return Error("'" + shownPath + "' is nested too deeply", ELOOP);
-    int dup = ::fcntl(dirFd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return Error::fromErrno("dup");
-    DIR* dir = ::fdopendir(dup);
-    if (!dir) {
-        ::close(dup);
-        return Error::fromErrno("opendir '" + shownPath + "'");
+    // A directory, as the listing says (most file systems do), is not first
+    // tried with unlink(2): that fails with EISDIR on every one.
+    int unlinkError = EISDIR;
+    if (type != DT_DIR) {
+        if (::unlinkat(dirFd, name.c_str(), 0) == 0 || errno == ENOENT) return TreeWalk::Step::Next;
+        unlinkError = errno;
+        if (unlinkError != EISDIR && unlinkError != EPERM)
+            return Error::fromErrno("unlink '" + name + "'");
     }
-    Result<void> result;
-    while (dirent* entry = ::readdir(dir)) {
-        std::string name = entry->d_name;
-        if (name == "." || name == "..") continue;
-        // A directory, as the listing says (most file systems do), is not
-        // first tried with unlink(2): that fails with EISDIR on every one.
-        int unlinkError = EISDIR;
-        if (entry->d_type != DT_DIR) {
-            if (::unlinkat(dirFd, name.c_str(), 0) == 0) continue;
-            unlinkError = errno;
-        }
-        if (unlinkError != EISDIR && unlinkError != EPERM) {
-            if (unlinkError == ENOENT) continue;
-            result = Error::fromErrno("unlink '" + shownPath + "/" + name + "'");
-            break;
-        }
-        // EISDIR means a real directory (a symlink would have been unlinked,
-        // and DT_DIR is never a symlink): make it ours to list before opening
-        // it, as a mode-0 directory cannot be opened.
-        if (unlinkError == EISDIR) ::fchmodat(dirFd, name.c_str(), 0700, 0);
-        int child = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (child < 0) {
-            result = Error::fromErrno("open '" + shownPath + "/" + name + "'");
-            break;
-        }
-        UniqueFd childFd(child);
-        result = removeContentsAt(child, shownPath + "/" + name, depth + 1);
-        if (!result) break;
-        if (::unlinkat(dirFd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) {
-            result = Error::fromErrno("rmdir '" + shownPath + "/" + name + "'");
-            break;
-        }
-    }
-    ::closedir(dir);
-    return result;
+    // EISDIR means a real directory (a symlink would have been unlinked, and
+    // DT_DIR is never a symlink), which fchmodat may follow. After EPERM the
+    // walk only tries to open it as a directory, never through a symlink.
+    if (unlinkError == EISDIR) ::fchmodat(dirFd, name.c_str(), 0700, 0);
+    return TreeWalk::Step::Descend;
+}
+
+Result<void> removeLeftDirectory(int parentFd, const std::string& name)
+{
+    if (::unlinkat(parentFd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return Error::fromErrno("rmdir '" + name + "'");
+    return ok();
 }
 
 } // namespace
@@ -175,7 +158,11 @@ Result<void> removeTreeAt(int dirFd, const std::string& name)
     {
         UniqueFd owned(fd);
         ::fchmod(fd, 0700);
-        BERTH_CHECK(removeContentsAt(fd, name, 0));
+        TreeWalk walk;
+        walk.entry = removeEntry;
+        walk.leave = removeLeftDirectory;
+        walk.consumes = true;
+        BERTH_CHECK(walkTree(fd, walk, name));
     }
     if (::unlinkat(dirFd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
         return Error::fromErrno("rmdir '" + name + "'");

@@ -132,4 +132,16 @@ bool isValidUtf8(std::string_view text)
     return true;
 }
 
+bool isPlainText(std::string_view text)
+{
+    std::string doubled;
+    doubled.reserve(text.size());
+    for (char c : text) {
+        doubled += c;
+        if (c == '\\')
+            doubled += c;
+    }
+    return printable(text) == doubled;
+}
+
 } // namespace berth

@@ -3,8 +3,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <berth/base/file.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/base/unique_fd.hpp>
 #include <berth/image/aci_import.hpp>
+#include <berth/image/image_name.hpp>
 #include <berth/image/oci_decompressor.hpp>
 #include <cerrno>
 #include <ctime>
@@ -307,11 +309,7 @@ std::string refusalForUnsigned(const std::string& path)
 
 Result<UniqueFd> openAciFile(const std::string& path)
 {
-    BERTH_TRY(UniqueFd fd, openPath(path, O_RDONLY | O_CLOEXEC));
-    struct stat st;
-    if (::fstat(fd.get(), &st) < 0) return Error::fromErrno("stat '" + path + "'");
-    if (!S_ISREG(st.st_mode)) return Error("'" + path + "' is not a regular file");
-    return fd;
+    return openRegularFile(path);
 }
 
 } // namespace
@@ -355,6 +353,7 @@ Result<ImageRecord> importAciFile(Store& store, const std::string& path,
     if (!scan.manifest) return Error(what + ": no image manifest ('manifest') found");
     if (!scan.rootfs) return Error(what + ": no 'rootfs' directory found");
     BERTH_TRY(AciImageManifest manifest, parseAciImageManifest(*scan.manifest).context(what));
+    BERTH_CHECK(checkStoredName(manifest.name, manifest.label("version").value_or("latest"), what));
 
     BERTH_TRY(Digest tarDigest,
               writer.commit(std::nullopt, static_cast<int64_t>(scan.tarBytes)).context(what));

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <berth/base/json.hpp>
+#include <berth/base/printable.hpp>
 #include <berth/image/aci_manifest.hpp>
 #include <berth/store/store.hpp>
 #include <cctype>
@@ -373,8 +374,14 @@ std::optional<std::string> lookup(const AciNameValues& values, std::string_view 
 Result<AciNameValues> parseLabels(const Json& object, const std::string& where)
 {
     BERTH_TRY(AciNameValues labels, parseNameValues(object, "labels", where, "label"));
-    for (const auto& [name, value] : labels)
+    for (const auto& [name, value] : labels) {
         if (name == "name") return Error(sub(where, "labels") + ": invalid label name \"name\"");
+        // A label selects an image and its version becomes the stored tag
+        // that `berth image list` prints: no control characters.
+        if (!isPlainText(value) || value.size() > 255)
+            return Error(sub(where, "labels") + ": label \"" + name + "\" value '" + value +
+                         "' holds control characters or is too long");
+    }
     auto os = lookup(labels, "os");
     if (os) {
         static const std::vector<std::string> oses{"darwin", "freebsd", "linux"};

@@ -7,7 +7,9 @@
 #include <berth/base/file.hpp>
 #include <berth/base/json.hpp>
 #include <berth/base/log.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/base/scope_exit.hpp>
+#include <berth/image/image_name.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/oci_layer_copy.hpp>
 #include <berth/image/oci_manifest.hpp>
@@ -64,6 +66,11 @@ Result<std::vector<DockerArchiveEntry>> parseDockerManifest(std::string_view tex
         BERTH_CHECK(safeRelativePath(e.config).context(where + " Config"));
         for (const auto& layer : e.layers)
             BERTH_CHECK(safeRelativePath(layer).context(where + " Layers"));
+        // They become the image's name in the index and in `berth image
+        // list`: nothing but what a reference may hold.
+        for (const auto& tag : e.repoTags)
+            if (!isValidDockerRepoTag(tag))
+                return Error(where + ": RepoTags entry '" + tag + "' is not a valid NAME:TAG");
         entries.push_back(std::move(e));
     }
     if (entries.empty()) return Error(what + " lists no image");
@@ -149,6 +156,7 @@ Result<ImageRecord> importDockerArchive(Store& store, const ImageReference& refe
         record.name = localNameFor(reference.path);
     }
     if (record.tag.empty()) record.tag = "latest";
+    BERTH_CHECK(checkStoredName(record.name, record.tag, "docker-archive"));
 
     BERTH_TRY(FileLock lock, store.lock(FileLock::Mode::Shared));
     OciManifest manifest{std::string(oci_media::Manifest),
@@ -160,7 +168,7 @@ Result<ImageRecord> importDockerArchive(Store& store, const ImageReference& refe
                          {},
                          {}};
     for (size_t i = 0; i < entry.layers.size(); ++i) {
-        BERTH_TRY(UniqueFd fd, openAt(dirFd.get(), entry.layers[i], O_RDONLY | O_CLOEXEC)
+        BERTH_TRY(UniqueFd fd, openRegularFileAt(dirFd.get(), entry.layers[i])
                                    .context("layer '" + entry.layers[i] + "'"));
         LayerCopyRequest request;
         request.what = "layer " + std::to_string(i + 1) + " (" + entry.layers[i] + ")";

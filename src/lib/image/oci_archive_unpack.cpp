@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <berth/base/file.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/base/unique_fd.hpp>
 #include <cerrno>
 #include <fcntl.h>
@@ -75,7 +76,7 @@ Result<void> unpackImageArchive(const std::string& archivePath, const std::strin
     archive_read_support_filter_all(a.get());
     archive_read_support_format_tar(a.get());
     archive_read_support_format_gnutar(a.get());
-    BERTH_TRY(UniqueFd fileFd, openPath(archivePath, O_RDONLY | O_CLOEXEC));
+    BERTH_TRY(UniqueFd fileFd, openRegularFile(archivePath));
     if (archive_read_open_fd(a.get(), fileFd.get(), 1 << 20) != ARCHIVE_OK)
         return Error(what + ": " + archive_error_string(a.get()));
     BERTH_TRY(UniqueFd rootFd, openDirectory(directory));

@@ -4,6 +4,7 @@
 
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
+#include <berth/image/image_name.hpp>
 #include <berth/image/oci_config.hpp>
 #include <berth/image/oci_index.hpp>
 #include <berth/image/oci_layer_copy.hpp>
@@ -185,6 +186,9 @@ Result<ImageRecord> importOciLayout(Store& store, const OciLayoutSource& source,
     record.source = source.original;
     record.verifiedBy = options.verifiedBy.empty() ? "insecure" : options.verifiedBy;
     std::string refName = entry.refName();
+    if (!refName.empty() && !isValidOciRefName(refName))
+        return Error("layout '" + layout + "': ref.name '" + refName +
+                     "' is not a valid reference name");
     if (refName.find('/') != std::string::npos) {
         splitNameTag(refName, &record.name, &record.tag);
     } else {
@@ -193,6 +197,7 @@ Result<ImageRecord> importOciLayout(Store& store, const OciLayoutSource& source,
     }
     if (!source.tag.empty()) record.tag = source.tag;
     if (record.tag.empty()) record.tag = "latest";
+    BERTH_CHECK(checkStoredName(record.name, record.tag, "layout '" + layout + "'"));
 
     // gc holds the lock exclusively: it must not collect blobs we have
     // copied before the index names them.

@@ -1,5 +1,7 @@
 #include <berth/image/reference.hpp>
 
+#include <berth/base/printable.hpp>
+
 namespace berth {
 
 namespace {
@@ -26,6 +28,10 @@ Result<ImageReference> ImageReference::parse(const std::string& text)
     ref.original = text;
     if (text.empty())
         return Error("empty image reference");
+    // It is recorded as the image's source and may become its name: both
+    // are kept as JSON, which holds only UTF-8.
+    if (!isValidUtf8(text))
+        return Error("image reference '" + text + "' is not valid UTF-8");
     if (text.starts_with("oci:")) {
         ref.transport = Transport::OciLayout;
         splitPathTag(text.substr(4), &ref.path, &ref.tag);

@@ -2,6 +2,7 @@
 #include <berth/base/file.hpp>
 #include <berth/base/json.hpp>
 #include <berth/base/log.hpp>
+#include <berth/base/printable.hpp>
 #include <berth/pod/pod.hpp>
 #include <berth/stage/user_namespace.hpp>
 #include <cerrno>
@@ -29,8 +30,15 @@ Result<void> ensureStateDirs(Store& store)
     return ok();
 }
 
-std::string infoJson(const PodInfo& info)
+// JSON holds only UTF-8: a name typed by the user or an image named by a
+// path need not be. Refused here, before the pod's directory exists.
+Result<std::string> infoJson(const PodInfo& info)
 {
+    if (!isValidUtf8(info.name)) return Error("pod name '" + info.name + "' is not valid UTF-8");
+    for (const auto& image : info.images)
+        if (!isValidUtf8(image)) return Error("image '" + image + "' is not valid UTF-8");
+    for (const auto& app : info.apps)
+        if (!isValidUtf8(app)) return Error("app name '" + app + "' is not valid UTF-8");
     Json j;
     j["uuid"] = info.uuid;
     j["name"] = info.name;
@@ -38,7 +46,11 @@ std::string infoJson(const PodInfo& info)
     j["apps"] = info.apps;
     if (!info.trees.empty()) j["trees"] = info.trees;
     j["createdAt"] = info.createdAt;
-    return j.dump() + "\n";
+    try {
+        return j.dump() + "\n";
+    } catch (const Json::exception& e) {
+        return Error(std::string("pod.json: ") + e.what());
+    }
 }
 
 PodInfo readInfo(const std::string& dir, const std::string& uuid)
@@ -134,14 +146,22 @@ Result<Pod> Pod::create(Store& store, PodInfo info)
     if (info.uuid.empty()) info.uuid = newPodUuid();
     if (info.createdAt == 0) info.createdAt = static_cast<int64_t>(::time(nullptr));
     pod.info_ = std::move(info);
+    BERTH_TRY(std::string json, infoJson(pod.info_));
     std::string dir = pod.dirIn(PodState::Prepare);
     if (::mkdir(dir.c_str(), 0700) < 0)
         return Error::fromErrno("create pod directory '" + dir + "'");
-    BERTH_TRY(pod.lock_, openPath(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    // The lock lives on the directory itself, so it follows every rename.
-    if (::flock(pod.lock_.get(), LOCK_EX | LOCK_NB) < 0)
-        return Error::fromErrno("lock pod directory '" + dir + "'");
-    BERTH_CHECK(writePodFile(dir + "/pod.json", infoJson(pod.info_)));
+    // A pod that could not be set up leaves nothing in prepare/.
+    auto created = [&]() -> Result<void> {
+        BERTH_TRY(pod.lock_, openPath(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        // The lock lives on the directory itself, so it follows every rename.
+        if (::flock(pod.lock_.get(), LOCK_EX | LOCK_NB) < 0)
+            return Error::fromErrno("lock pod directory '" + dir + "'");
+        return writePodFile(dir + "/pod.json", json);
+    }();
+    if (!created) {
+        (void)removeTree(dir);
+        return std::move(created).error();
+    }
     return pod;
 }
 

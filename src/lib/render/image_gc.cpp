@@ -1,5 +1,6 @@
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
+#include <berth/base/tree_walk.hpp>
 #include <berth/render/container_root.hpp>
 #include <berth/render/image_gc.hpp>
 #include <berth/render/render.hpp>
@@ -16,33 +17,23 @@ namespace berth
 namespace
 {
 
-// Bytes below `path` that we can see from outside the user namespace (a
-// best-effort count: directories owned by subordinate ids with no read
-// permission for others count as empty).
-int64_t treeBytes(int dirFd, int depth = 0)
+// Bytes below the directory dirFd that we can see from outside the user
+// namespace (a best-effort count: directories owned by subordinate ids with
+// no read permission for others count as empty). However deep the tree.
+int64_t treeBytes(int dirFd)
 {
-    if (depth > 256) return 0;
-    int dup = ::dup(dirFd);
-    if (dup < 0) return 0;
-    DIR* dir = ::fdopendir(dup);
-    if (!dir) {
-        ::close(dup);
-        return 0;
-    }
     int64_t total = 0;
-    while (dirent* e = ::readdir(dir)) {
-        std::string name = e->d_name;
-        if (name == "." || name == "..") continue;
+    TreeWalk walk;
+    walk.skipUnopenable = true;
+    walk.entry = [&total](int parentFd, const std::string& name,
+                          unsigned char) -> Result<TreeWalk::Step> {
         struct stat st;
-        if (::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        if (::fstatat(parentFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return TreeWalk::Step::Next;
         total += st.st_size;
-        if (!S_ISDIR(st.st_mode)) continue;
-        int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) continue;
-        UniqueFd owned(fd);
-        total += treeBytes(fd, depth + 1);
-    }
-    ::closedir(dir);
+        return S_ISDIR(st.st_mode) ? TreeWalk::Step::Descend : TreeWalk::Step::Next;
+    };
+    (void)walkTree(dirFd, walk, "tree");
     return total;
 }
 

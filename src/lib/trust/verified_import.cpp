@@ -1,4 +1,5 @@
 #include <berth/base/file.hpp>
+#include <berth/base/regular_file.hpp>
 #include <berth/image/aci_import.hpp>
 #include <berth/trust/verified_import.hpp>
 #include <fcntl.h>
@@ -21,7 +22,7 @@ Result<ImageRecord> importVerifiedImage(Store& store, const ImageReference& refe
     // The name keys are looked up by comes from the manifest; reading it
     // writes nothing, so a refusal leaves the store as it was.
     BERTH_TRY(AciImageManifest manifest, readAciFileManifest(reference.path));
-    BERTH_TRY(UniqueFd aci, openPath(reference.path, O_RDONLY));
+    BERTH_TRY(UniqueFd aci, openRegularFile(reference.path));
     std::string signature =
         options.signaturePath.empty() ? reference.path + ".asc" : options.signaturePath;
     BERTH_TRY(TrustVerdict verdict, verifyAciSignature(manifest.name, aci.get(), signature, trust)

@@ -1,8 +1,10 @@
 #include <berth/base/file.hpp>
+#include <berth/base/regular_file.hpp>
 
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,4 +60,25 @@ TEST_CASE("removeTree removes nested trees, unreadable directories included, wit
     CHECK_FALSE(pathExists(dir));
     CHECK(pathExists(outside + "/keep"));
     CHECK(removeTree(outside));
+}
+
+TEST_CASE("openRegularFile refuses FIFOs, directories and devices without blocking")
+{
+    std::string dir = tempDir();
+    REQUIRE(::mkfifo((dir + "/fifo").c_str(), 0600) == 0);
+    auto fifo = openRegularFile(dir + "/fifo");
+    REQUIRE_FALSE(fifo);
+    CHECK(fifo.error().message().find("is a FIFO, not a regular file") != std::string::npos);
+    auto read = readFile(dir + "/fifo");
+    REQUIRE_FALSE(read);
+    CHECK(read.error().message().find("FIFO") != std::string::npos);
+    CHECK_FALSE(openRegularFile(dir));
+    CHECK_FALSE(openRegularFile("/dev/null"));
+    REQUIRE(writeFileAtomic(dir + "/file", "data"));
+    auto file = openRegularFile(dir + "/file");
+    REQUIRE(file);
+    // The O_NONBLOCK of the open is gone from what the caller gets.
+    CHECK((::fcntl(file->get(), F_GETFL) & O_NONBLOCK) == 0);
+    CHECK(*readFile(dir + "/file") == "data");
+    REQUIRE(removeTree(dir));
 }

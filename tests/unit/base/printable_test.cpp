@@ -42,3 +42,16 @@ TEST_CASE("isValidUtf8 accepts UTF-8 and refuses everything else")
     CHECK_FALSE(isValidUtf8("\xe0\x80\xaf"));     // overlong
     CHECK_FALSE(isValidUtf8("\xc3"));
 }
+
+TEST_CASE("isPlainText refuses what printable would escape, backslashes aside")
+{
+    CHECK(isPlainText(""));
+    CHECK(isPlainText("name-1.0"));
+    CHECK(isPlainText("caf\xc3\xa9 \\ back"));
+    CHECK_FALSE(isPlainText("a\nb"));
+    CHECK_FALSE(isPlainText("a\x1b[2J"));
+    CHECK_FALSE(isPlainText("a\x7f"));
+    CHECK_FALSE(isPlainText("\xc2\x9b"));     // CSI
+    CHECK_FALSE(isPlainText("\xe2\x80\xae")); // right-to-left override
+    CHECK_FALSE(isPlainText("\xff"));
+}
