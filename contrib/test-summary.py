@@ -149,7 +149,7 @@ def part_rows(path):
     if missing or (status not in (None, 0) and not records):
         reason = why or (f"exited with status {status} before running its tests" if status not in (None, -1)
                          else "did not start")
-        count = f"{len(missing)} of its tests did not run" if missing else "it did not run"
+        count = f"{len(missing)} of its tests did not run" if missing else "did not run"
         lines.append(f"{name}: {count}: {reason}")
     elif status not in (None, 0) and why:
         lines.append(f"{name}: {why}")
