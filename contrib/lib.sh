@@ -74,7 +74,7 @@ as_test_user() {
             ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
             ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
             ${CCACHE_DIR:+CCACHE_DIR="$CCACHE_DIR"} \
-            ${CCACHE_BASEDIR:+CCACHE_BASEDIR="$CCACHE_BASEDIR"} \
+            ${CCACHE_BASEDIR+CCACHE_BASEDIR="$CCACHE_BASEDIR"} \
             ${CCACHE_NOHASHDIR:+CCACHE_NOHASHDIR="$CCACHE_NOHASHDIR"} \
             ${CCACHE_UMASK:+CCACHE_UMASK="$CCACHE_UMASK"} \
             "$@" </dev/null
@@ -88,17 +88,20 @@ BERTH_CCACHE_DIR=/var/cache/berth/ccache
 
 # share_ccache: set ccache up so that two build directories of the same
 # sources, in different places and as different users, share results. meson
-# uses ccache by itself when it is installed. Paths are hashed relative to
-# the build directory (base_dir /, no hash_dir), which is what differs
-# between the two trees; debug info may then name the other tree, which
-# tests never read. As root, the cache is one directory the test user can
+# uses ccache by itself when it is installed, and names sources and include
+# directories relative to the build directory, so two trees of one layout
+# compile with the same command line. What must go is the working directory
+# in the hash (hash_dir, for debug info, which may then name the other tree;
+# tests never read it) and any base_dir: base_dir / would rewrite
+# /usr/include relative to the build directory, which then differs with the
+# tree's depth. As root, the cache is one directory the test user can
 # write too (group-owned by that user's group, setgid, umask 002): a cache
 # root set up for itself alone (such as a machine-wide cache_dir whose
 # subdirectories are 0755) makes every compile of the test user's fail.
 # An ordinary user keeps its own cache: both builds are its own.
 share_ccache() {
     command -v ccache >/dev/null || return 0
-    export CCACHE_BASEDIR=/ CCACHE_NOHASHDIR=1
+    export CCACHE_BASEDIR='' CCACHE_NOHASHDIR=1
     [[ $(id -u) -eq 0 ]] || return 0
     getent group "$BERTH_TEST_USER" >/dev/null || die "share_ccache: no group $BERTH_TEST_USER"
     [[ -L $BERTH_CCACHE_DIR ]] && die "$BERTH_CCACHE_DIR is a symbolic link; remove it"
