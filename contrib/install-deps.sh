@@ -8,6 +8,8 @@
 #   try    build + what contrib/try.sh needs for the busybox demo
 #   test   build + everything the system tests drive (registry, ACE validator…)
 #   bench  test + the peers the benchmarks compare against
+#   fresh  what the test suite "fresh" needs to make a Debian root filesystem
+#   fuzz   build + clang and libFuzzer for contrib/fuzz.sh
 #   all    every group
 #
 # Runs apt-get as root, or through sudo otherwise. Does nothing (and touches
@@ -21,6 +23,9 @@ build_pkgs=(
     libgpgme-dev libfmt-dev libssl-dev libsqlite3-dev libisal-dev libzstd-dev
     zlib1g-dev liblzma-dev libbz2-dev libcurl4-openssl-dev libseccomp-dev
     libyaml-dev
+    # Not needed to build, but lets contrib/test.sh's build reuse what
+    # contrib/try.sh compiled: meson uses it by itself once installed.
+    ccache
 )
 # The demo: the image comes from busybox-static; uidmap gives newuidmap and
 # newgidmap for the subordinate id map; the fixture script needs the rest.
@@ -38,6 +43,11 @@ test_pkgs=(
     systemd libc6-dev gcc
 )
 bench_pkgs=(podman runc slirp4netns debootstrap)
+# The test suite "fresh" (contrib/test.sh --suite fresh) makes a Debian root
+# filesystem and runs the README's commands in it.
+fresh_pkgs=(debootstrap util-linux rsync)
+# contrib/fuzz.sh: libFuzzer harnesses need clang and its fuzzer runtime.
+fuzz_pkgs=(clang libclang-rt-14-dev)
 
 wanted=()
 groups=("$@")
@@ -48,9 +58,11 @@ for group in "${groups[@]}"; do
         try) wanted+=("${build_pkgs[@]}" "${try_pkgs[@]}") ;;
         test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
         bench) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-        all) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+        fresh) wanted+=("${fresh_pkgs[@]}") ;;
+        fuzz) wanted+=("${build_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+        all) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${fresh_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
         *)
-            echo "install-deps.sh: unknown group '$group' (build, try, test, bench, all)" >&2
+            echo "install-deps.sh: unknown group '$group' (build, try, test, bench, fresh, fuzz, all)" >&2
             exit 2
             ;;
     esac

@@ -54,18 +54,69 @@ ensure_test_user() {
     ensure_subids "$user" /etc/subgid
 }
 
-# as_test_user COMMAND...: run COMMAND as the test user with a clean login-like
-# environment: its own HOME, no XDG_RUNTIME_DIR (berth must cope without a
-# session, as under `su` or a system unit with User=), and no stdin.
+# as_test_user DIR COMMAND...: run COMMAND as the test user in DIR, a
+# directory that user owns, with a clean login-like environment: its own
+# HOME, no XDG_RUNTIME_DIR (berth must cope without a session, as under `su`
+# or a system unit with User=), and no stdin. The caller's directory may be
+# one the test user cannot enter (/root): runuser keeps it, and meson, for
+# one, fails at start-up when it cannot chdir back to where it started.
 as_test_user() {
-    local user=$BERTH_TEST_USER home
+    local dir=$1 user=$BERTH_TEST_USER home
+    shift
     home=$(getent passwd "$user" | cut -d: -f6)
-    runuser -u "$user" -- env -i \
-        HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        LANG=C.UTF-8 TERM="${TERM:-dumb}" CI="${CI:-}" \
-        ${BERTH_TEST_FILTER:+BERTH_TEST_FILTER="$BERTH_TEST_FILTER"} \
-        "$@" </dev/null
+    (
+        cd "$dir" || exit
+        runuser -u "$user" -- env -i \
+            HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash \
+            PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            LANG=C.UTF-8 TERM="${TERM:-dumb}" CI="${CI:-}" \
+            ${BERTH_TEST_FILTER:+BERTH_TEST_FILTER="$BERTH_TEST_FILTER"} \
+            ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+            ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+            ${CCACHE_DIR:+CCACHE_DIR="$CCACHE_DIR"} \
+            ${CCACHE_BASEDIR+CCACHE_BASEDIR="$CCACHE_BASEDIR"} \
+            ${CCACHE_NOHASHDIR:+CCACHE_NOHASHDIR="$CCACHE_NOHASHDIR"} \
+            ${CCACHE_UMASK:+CCACHE_UMASK="$CCACHE_UMASK"} \
+            "$@" </dev/null
+    )
+}
+
+# BERTH_CCACHE_DIR: the compiler cache root shares with the test user, so
+# that contrib/test.sh's build in its copy reuses what contrib/try.sh
+# compiled in build/ (and a second run reuses the first).
+BERTH_CCACHE_DIR=/var/cache/berth/ccache
+
+# share_ccache: set ccache up so that two build directories of the same
+# sources, in different places and as different users, share results. meson
+# uses ccache by itself when it is installed, and names sources and include
+# directories relative to the build directory, so two trees of one layout
+# compile with the same command line. What must go is the working directory
+# in the hash (hash_dir, for debug info, which may then name the other tree;
+# tests never read it) and any base_dir: base_dir / would rewrite
+# /usr/include relative to the build directory, which then differs with the
+# tree's depth. As root, the cache is one directory the test user can
+# write too (group-owned by that user's group, setgid, umask 002): a cache
+# root set up for itself alone (such as a machine-wide cache_dir whose
+# subdirectories are 0755) makes every compile of the test user's fail.
+# An ordinary user keeps its own cache: both builds are its own.
+share_ccache() {
+    command -v ccache >/dev/null || return 0
+    export CCACHE_BASEDIR='' CCACHE_NOHASHDIR=1
+    [[ $(id -u) -eq 0 ]] || return 0
+    getent group "$BERTH_TEST_USER" >/dev/null || die "share_ccache: no group $BERTH_TEST_USER"
+    [[ -L $BERTH_CCACHE_DIR ]] && die "$BERTH_CCACHE_DIR is a symbolic link; remove it"
+    mkdir -p "$BERTH_CCACHE_DIR"
+    chown "root:$BERTH_TEST_USER" "$BERTH_CCACHE_DIR"
+    chmod 2775 "$BERTH_CCACHE_DIR"
+    # A cache copied from elsewhere, or from before the test user's group
+    # had another id, would refuse the test user's writes: ccache then fails
+    # the compile.
+    if [[ -n $(find "$BERTH_CCACHE_DIR" ! -group "$BERTH_TEST_USER" -print -quit) ]]; then
+        chgrp -R "$BERTH_TEST_USER" "$BERTH_CCACHE_DIR"
+        chmod -R g+rwX "$BERTH_CCACHE_DIR"
+        find "$BERTH_CCACHE_DIR" -type d -exec chmod g+s {} +
+    fi
+    export CCACHE_DIR=$BERTH_CCACHE_DIR CCACHE_UMASK=002
 }
 
 # user_workdir NAME: a directory under /var/tmp owned by the test user, named

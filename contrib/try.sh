@@ -59,6 +59,13 @@ fi
 step "installing missing packages"
 bash "$src/contrib/install-deps.sh" try
 
+# As root, the test user exists before the build so that the compiler cache
+# can be shared with it: contrib/test.sh then reuses this build's work.
+if [[ $(id -u) -eq 0 ]]; then
+    ensure_test_user
+fi
+share_ccache
+
 step "building in build/"
 if [[ ! -f $src/build/build.ninja ]]; then
     meson setup "$src/build" "$src" >/dev/null
@@ -78,7 +85,6 @@ fi
 # apart from system libraries, so copies run anywhere; the source tree may be
 # somewhere that user cannot enter (/root), so the fixture scripts are copied
 # too.
-ensure_test_user
 dir=$(user_workdir try "$src")
 # mirror FILE...: copy source files to the same places under $dir.
 mirror() {
@@ -91,4 +97,4 @@ mirror contrib/try.sh contrib/lib.sh tests/fixtures/make-busybox-images.sh tests
 # berth finds berth-engine beside itself, as in the build tree.
 install -o "$BERTH_TEST_USER" -g "$BERTH_TEST_USER" -m 0755 -D "$built" "$dir/bin/berth"
 install -o "$BERTH_TEST_USER" -g "$BERTH_TEST_USER" -m 0755 -D "$built-engine" "$dir/bin/berth-engine"
-as_test_user bash "$dir/contrib/try.sh" --demo "$dir/bin/berth" "$dir" "$dir/tests/fixtures/make-busybox-images.sh"
+as_test_user "$dir" bash "$dir/contrib/try.sh" --demo "$dir/bin/berth" "$dir" "$dir/tests/fixtures/make-busybox-images.sh"
