@@ -23,12 +23,6 @@ namespace
 
 constexpr size_t kMaxJsonBytes = 8 << 20;
 
-struct DockerArchiveEntry {
-    std::string config;
-    std::vector<std::string> repoTags;
-    std::vector<std::string> layers;
-};
-
 Result<std::vector<std::string>> stringArray(const Json& object, const char* key,
                                              const std::string& what, bool required)
 {
@@ -45,29 +39,6 @@ Result<std::vector<std::string>> stringArray(const Json& object, const char* key
         out.push_back(v.get<std::string>());
     }
     return out;
-}
-
-Result<std::vector<DockerArchiveEntry>> parseDockerManifest(std::string_view text)
-{
-    const std::string what = "manifest.json";
-    BERTH_TRY(Json json, parseJson(text, what));
-    if (!json.is_array()) return Error(what + ": expected a JSON array");
-    std::vector<DockerArchiveEntry> entries;
-    for (const auto& item : json) {
-        std::string where = what + " entry " + std::to_string(entries.size() + 1);
-        DockerArchiveEntry e;
-        BERTH_TRY(e.config, jsonString(item, "Config", where));
-        BERTH_TRY(e.repoTags, stringArray(item, "RepoTags", where, false));
-        BERTH_TRY(e.layers, stringArray(item, "Layers", where, true));
-        // These name files inside the archive: refuse anything that could
-        // name one outside it before it is used.
-        BERTH_CHECK(safeRelativePath(e.config).context(where + " Config"));
-        for (const auto& layer : e.layers)
-            BERTH_CHECK(safeRelativePath(layer).context(where + " Layers"));
-        entries.push_back(std::move(e));
-    }
-    if (entries.empty()) return Error(what + " lists no image");
-    return entries;
 }
 
 Result<DockerArchiveEntry> chooseEntry(const std::vector<DockerArchiveEntry>& entries,
@@ -95,6 +66,29 @@ std::string layerMediaType(int fd)
 }
 
 } // namespace
+
+Result<std::vector<DockerArchiveEntry>> parseDockerManifest(std::string_view text)
+{
+    const std::string what = "manifest.json";
+    BERTH_TRY(Json json, parseJson(text, what));
+    if (!json.is_array()) return Error(what + ": expected a JSON array");
+    std::vector<DockerArchiveEntry> entries;
+    for (const auto& item : json) {
+        std::string where = what + " entry " + std::to_string(entries.size() + 1);
+        DockerArchiveEntry e;
+        BERTH_TRY(e.config, jsonString(item, "Config", where));
+        BERTH_TRY(e.repoTags, stringArray(item, "RepoTags", where, false));
+        BERTH_TRY(e.layers, stringArray(item, "Layers", where, true));
+        // These name files inside the archive: refuse anything that could
+        // name one outside it before it is used.
+        BERTH_CHECK(safeRelativePath(e.config).context(where + " Config"));
+        for (const auto& layer : e.layers)
+            BERTH_CHECK(safeRelativePath(layer).context(where + " Layers"));
+        entries.push_back(std::move(e));
+    }
+    if (entries.empty()) return Error(what + " lists no image");
+    return entries;
+}
 
 std::string normalizeDockerName(const std::string& name)
 {

@@ -69,14 +69,20 @@ std::string defaultContainersPolicyFile()
 Result<std::vector<std::string>> containersPolicyKeyData(const std::string& policyFile,
                                                          const std::string& repository)
 {
-    std::vector<std::string> data;
     auto text = readFile(policyFile, 4 << 20);
     if (!text) {
-        if (text.error().errnum() == ENOENT) return data;
+        if (text.error().errnum() == ENOENT) return std::vector<std::string>{};
         return std::move(text).error();
     }
-    const std::string what = "containers policy '" + policyFile + "'";
-    BERTH_TRY(Json policy, parseJson(*text, what));
+    return containersPolicyKeyDataIn(*text, "containers policy '" + policyFile + "'", repository);
+}
+
+Result<std::vector<std::string>> containersPolicyKeyDataIn(std::string_view text,
+                                                           const std::string& what,
+                                                           const std::string& repository)
+{
+    std::vector<std::string> data;
+    BERTH_TRY(Json policy, parseJson(text, what));
     if (!policy.is_object()) return Error(what + ": not a JSON object");
     auto transports = policy.find("transports");
     if (transports == policy.end() || !transports->is_object()) return data;
