@@ -789,8 +789,13 @@ namespace
 Json nameValuesJson(const AciNameValues& values)
 {
     Json list = Json::array();
-    for (const auto& [name, value] : values)
-        list.push_back(Json{{"name", name}, {"value", value}});
+    for (const auto& [name, value] : values) {
+        // A nameless entry is read (as the appc reference reads it), but an
+        // empty "name" is refused: write it back as it came, without one.
+        Json entry{{"value", value}};
+        if (!name.empty()) entry["name"] = name;
+        list.push_back(std::move(entry));
+    }
     return list;
 }
 
