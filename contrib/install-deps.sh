@@ -8,6 +8,7 @@
 #   try    build + what contrib/try.sh needs for the busybox demo
 #   test   build + everything the system tests drive (registry, ACE validator…)
 #   bench  test + the peers the benchmarks compare against
+#   fuzz   build + clang and libFuzzer (contrib/fuzz.sh)
 #   all    every group
 #
 # Runs apt-get as root, or through sudo otherwise. Does nothing (and touches
@@ -38,6 +39,8 @@ test_pkgs=(
     systemd libc6-dev gcc
 )
 bench_pkgs=(podman runc slirp4netns debootstrap)
+# libFuzzer and the sanitizer runtimes come with clang's compiler-rt.
+fuzz_pkgs=(clang libclang-rt-dev)
 
 wanted=()
 groups=("$@")
@@ -48,9 +51,10 @@ for group in "${groups[@]}"; do
         try) wanted+=("${build_pkgs[@]}" "${try_pkgs[@]}") ;;
         test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
         bench) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-        all) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+        fuzz) wanted+=("${build_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+        all) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
         *)
-            echo "install-deps.sh: unknown group '$group' (build, try, test, bench, all)" >&2
+            echo "install-deps.sh: unknown group '$group' (build, try, test, bench, fuzz, all)" >&2
             exit 2
             ;;
     esac
