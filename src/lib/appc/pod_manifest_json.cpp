@@ -98,9 +98,8 @@ std::string serializeAciPodManifest(const AciPodManifest& manifest)
         Json p{{"name", port.name}, {"hostPort", port.hostPort}};
         if (!port.hostIp.empty()) p["hostIP"] = port.hostIp;
         if (port.podPort) {
-            Json podPort{{"name", port.podPort->name},
-                         {"protocol", port.podPort->protocol},
-                         {"port", port.podPort->port}};
+            Json podPort{{"protocol", port.podPort->protocol}, {"port", port.podPort->port}};
+            if (!port.podPort->name.empty()) podPort["name"] = port.podPort->name;
             if (port.podPort->count > 1) podPort["count"] = port.podPort->count;
             if (port.podPort->socketActivated) podPort["socketActivated"] = true;
             p["podPort"] = podPort;

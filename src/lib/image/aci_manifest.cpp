@@ -822,12 +822,15 @@ Json appJson(const AciApp& app)
     }
     if (!app.ports.empty()) {
         Json ports = Json::array();
-        for (const auto& p : app.ports)
-            ports.push_back(Json{{"name", p.name},
-                                 {"protocol", p.protocol},
-                                 {"port", p.port},
-                                 {"count", p.count},
-                                 {"socketActivated", p.socketActivated}});
+        for (const auto& p : app.ports) {
+            Json port{{"protocol", p.protocol},
+                      {"port", p.port},
+                      {"count", p.count},
+                      {"socketActivated", p.socketActivated}};
+            // Read without a name, written without one ("" is refused).
+            if (!p.name.empty()) port["name"] = p.name;
+            ports.push_back(std::move(port));
+        }
         j["ports"] = ports;
     }
     if (!app.isolators.empty()) {
