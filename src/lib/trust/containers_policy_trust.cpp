@@ -32,11 +32,21 @@ Result<std::string> decodeBase64(const std::string& text, const std::string& wha
     return out;
 }
 
+// A string member of a requirement, "" when absent. Json::value() would
+// throw on any other type, and the policy is anyone's to write.
+Result<std::string> stringMember(const Json& requirement, const char* key, const std::string& what)
+{
+    auto it = requirement.find(key);
+    if (it == requirement.end()) return std::string();
+    if (!it->is_string()) return Error(what + ": \"" + key + "\" is not a string");
+    return it->get<std::string>();
+}
+
 // The key data a signedBy requirement names.
 Result<std::vector<std::string>> keyDataOf(const Json& requirement, const std::string& what)
 {
-    if (requirement.value("keyType", "") != "GPGKeys")
-        return std::vector<std::string>{}; // sigstore keys are not OpenPGP
+    BERTH_TRY(std::string keyType, stringMember(requirement, "keyType", what));
+    if (keyType != "GPGKeys") return std::vector<std::string>{}; // sigstore keys are not OpenPGP
     std::vector<std::string> paths;
     if (auto it = requirement.find("keyPath"); it != requirement.end() && it->is_string())
         paths.push_back(it->get<std::string>());
@@ -97,7 +107,9 @@ Result<std::vector<std::string>> containersPolicyKeyDataIn(std::string_view text
     }
     if (!requirements || !requirements->is_array()) return data;
     for (const auto& requirement : *requirements) {
-        if (!requirement.is_object() || requirement.value("type", "") != "signedBy") continue;
+        if (!requirement.is_object()) continue;
+        BERTH_TRY(std::string type, stringMember(requirement, "type", what));
+        if (type != "signedBy") continue;
         BERTH_TRY(auto keys, keyDataOf(requirement, what));
         for (auto& bytes : keys)
             data.push_back(std::move(bytes));
