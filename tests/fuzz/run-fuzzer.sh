@@ -26,8 +26,9 @@ mkdir -p "$artifacts"
 # read as "skipped" to meson (77): every finding exits 1.
 # -timeout: one input taking more than 10 s is a hang. -rss_limit_mb: one
 # run holding more than 2 GiB is a finding too (the parsers bound what they
-# allocate). Leaks are detected at exit of each input's run (ASan).
-exec "$harness" \
+# allocate). A leak is a finding too (LeakSanitizer).
+# Not exec: the trap removes the temporary corpus once the harness ends.
+"$harness" \
     -max_total_time="$seconds" \
     -timeout=10 \
     -error_exitcode=1 \
