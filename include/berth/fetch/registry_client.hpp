@@ -8,6 +8,7 @@
 #include <berth/store/digest.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace berth
 {
@@ -19,6 +20,15 @@ struct ManifestDocument {
     std::string body;
     Digest digest;
 };
+
+// The media type of a manifest response: the Content-Type the registry
+// sent, else the document's own mediaType, else its shape (OCI allows a
+// manifest without mediaType). `body` is hostile.
+std::string manifestMediaType(std::string contentType, std::string_view body);
+
+// The bearer token in a token server's JSON answer ("token", else
+// "access_token").
+Result<std::string> parseTokenResponse(std::string_view body);
 
 // A client for one repository of an OCI Distribution API v2 registry:
 // scheme choice (https, then http only when allowed), the 401 challenge

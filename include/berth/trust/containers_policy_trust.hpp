@@ -2,6 +2,7 @@
 
 #include <berth/base/result.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth
@@ -21,6 +22,12 @@ std::string defaultContainersPolicyFile();
 // then the registry. A missing file gives none; a malformed one is an error.
 Result<std::vector<std::string>> containersPolicyKeyData(const std::string& policyFile,
                                                          const std::string& repository);
+
+// The same from the text of a policy.json (hostile: any user may write
+// one); `what` names it in errors.
+Result<std::vector<std::string>> containersPolicyKeyDataIn(std::string_view text,
+                                                           const std::string& what,
+                                                           const std::string& repository);
 
 // Does that scope still name the key with this primary fingerprint? Reads
 // the key files' packets (primaryKeyFingerprints), not gpg.

@@ -46,13 +46,16 @@ std::vector<std::pair<std::string, std::string>> mergeAnnotations(const AciNameV
                                                                   const AciNameValues& pod)
 {
     std::vector<std::pair<std::string, std::string>> out(image.begin(), image.end());
-    for (const auto& [name, value] : pod) {
+    // Not a structured binding: clang before 16 cannot capture one in a
+    // lambda, and the fuzzing build uses Debian's clang 14.
+    for (const auto& entry : pod) {
+        const auto& name = entry.first;
         auto same =
             std::find_if(out.begin(), out.end(), [&](const auto& a) { return a.first == name; });
         if (same != out.end())
-            same->second = value;
+            same->second = entry.second;
         else
-            out.emplace_back(name, value);
+            out.emplace_back(name, entry.second);
     }
     return out;
 }

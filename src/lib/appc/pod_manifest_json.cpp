@@ -10,8 +10,12 @@ namespace
 Json nameValues(const AciNameValues& list)
 {
     Json out = Json::array();
-    for (const auto& [name, value] : list)
-        out.push_back(Json{{"name", name}, {"value", value}});
+    for (const auto& [name, value] : list) {
+        // As read: a nameless entry is accepted, an empty "name" is not.
+        Json entry{{"value", value}};
+        if (!name.empty()) entry["name"] = name;
+        out.push_back(std::move(entry));
+    }
     return out;
 }
 
@@ -64,7 +68,8 @@ std::string serializeAciPodManifest(const AciPodManifest& manifest)
         Json a{{"name", app.name}};
         Json image = Json::object();
         if (app.image.name) image["name"] = *app.image.name;
-        image["id"] = app.image.id;
+        // An app read without an image ID keeps none (an empty one is refused).
+        if (!app.image.id.empty()) image["id"] = app.image.id;
         if (!app.image.labels.empty()) image["labels"] = nameValues(app.image.labels);
         a["image"] = image;
         if (app.app) a["app"] = appJson(*app.app);
@@ -93,9 +98,8 @@ std::string serializeAciPodManifest(const AciPodManifest& manifest)
         Json p{{"name", port.name}, {"hostPort", port.hostPort}};
         if (!port.hostIp.empty()) p["hostIP"] = port.hostIp;
         if (port.podPort) {
-            Json podPort{{"name", port.podPort->name},
-                         {"protocol", port.podPort->protocol},
-                         {"port", port.podPort->port}};
+            Json podPort{{"protocol", port.podPort->protocol}, {"port", port.podPort->port}};
+            if (!port.podPort->name.empty()) podPort["name"] = port.podPort->name;
             if (port.podPort->count > 1) podPort["count"] = port.podPort->count;
             if (port.podPort->socketActivated) podPort["socketActivated"] = true;
             p["podPort"] = podPort;

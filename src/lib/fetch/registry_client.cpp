@@ -31,16 +31,15 @@ std::string acceptHeader()
            std::string(oci_media::DockerManifestList);
 }
 
-// The type the registry says, else the document's own mediaType, else its
-// shape (OCI allows a manifest without mediaType).
-std::string manifestMediaType(const HttpResponse& response)
+} // namespace
+
+std::string manifestMediaType(std::string type, std::string_view body)
 {
-    std::string type = response.header("content-type");
     if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
     while (!type.empty() && type.back() == ' ')
         type.pop_back();
     if (isIndexMediaType(type) || isManifestMediaType(type)) return type;
-    auto json = parseJson(response.body, "manifest");
+    auto json = parseJson(body, "manifest");
     if (json && json->is_object()) {
         if (json->contains("mediaType") && (*json)["mediaType"].is_string())
             return (*json)["mediaType"].get<std::string>();
@@ -50,7 +49,18 @@ std::string manifestMediaType(const HttpResponse& response)
     return type;
 }
 
-} // namespace
+Result<std::string> parseTokenResponse(std::string_view body)
+{
+    BERTH_TRY(Json json, parseJson(body, "token response"));
+    std::string token;
+    if (json.is_object()) {
+        for (const char* key : {"token", "access_token"})
+            if (json.contains(key) && json[key].is_string() && token.empty())
+                token = json[key].get<std::string>();
+    }
+    if (token.empty()) return Error("the token server's answer holds no token");
+    return token;
+}
 
 RegistryClient::RegistryClient(HttpClient& http, DockerReference reference,
                                std::optional<Credential> credential)
@@ -156,14 +166,7 @@ Result<void> RegistryClient::fetchToken(const AuthChallenge& challenge)
     if (response.status != 200)
         return Error(what + ": the token server " + hostPortOf(realm) + " answered HTTP " +
                      std::to_string(response.status));
-    BERTH_TRY(Json json, parseJson(response.body, "token response"));
-    std::string token;
-    if (json.is_object()) {
-        for (const char* key : {"token", "access_token"})
-            if (json.contains(key) && json[key].is_string() && token.empty())
-                token = json[key].get<std::string>();
-    }
-    if (token.empty()) return Error(what + ": the token server's answer holds no token");
+    BERTH_TRY(std::string token, parseTokenResponse(response.body).context(what));
     authHeader_ = "Authorization: Bearer " + token;
     return ok();
 }
@@ -236,7 +239,7 @@ Result<ManifestDocument> RegistryClient::getManifest(const std::string& ref)
     BERTH_TRY(HttpResponse response,
               request(r, "/v2/" + reference_.repository + "/manifests/" + ref));
     if (response.status != 200) return httpError(response.status, response.body, what);
-    std::string mediaType = manifestMediaType(response);
+    std::string mediaType = manifestMediaType(response.header("content-type"), response.body);
     if (!isIndexMediaType(mediaType) && !isManifestMediaType(mediaType))
         return Error("registry " + reference_.registry + ": " + what + ": HTTP " +
                      std::to_string(response.status) + " with unsupported manifest media type '" +

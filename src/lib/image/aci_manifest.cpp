@@ -796,8 +796,13 @@ namespace
 Json nameValuesJson(const AciNameValues& values)
 {
     Json list = Json::array();
-    for (const auto& [name, value] : values)
-        list.push_back(Json{{"name", name}, {"value", value}});
+    for (const auto& [name, value] : values) {
+        // A nameless entry is read (as the appc reference reads it), but an
+        // empty "name" is refused: write it back as it came, without one.
+        Json entry{{"value", value}};
+        if (!name.empty()) entry["name"] = name;
+        list.push_back(std::move(entry));
+    }
     return list;
 }
 
@@ -824,12 +829,15 @@ Json appJson(const AciApp& app)
     }
     if (!app.ports.empty()) {
         Json ports = Json::array();
-        for (const auto& p : app.ports)
-            ports.push_back(Json{{"name", p.name},
-                                 {"protocol", p.protocol},
-                                 {"port", p.port},
-                                 {"count", p.count},
-                                 {"socketActivated", p.socketActivated}});
+        for (const auto& p : app.ports) {
+            Json port{{"protocol", p.protocol},
+                      {"port", p.port},
+                      {"count", p.count},
+                      {"socketActivated", p.socketActivated}};
+            // Read without a name, written without one ("" is refused).
+            if (!p.name.empty()) port["name"] = p.name;
+            ports.push_back(std::move(port));
+        }
         j["ports"] = ports;
     }
     if (!app.isolators.empty()) {

@@ -25,12 +25,6 @@ namespace
 
 constexpr size_t kMaxJsonBytes = 8 << 20;
 
-struct DockerArchiveEntry {
-    std::string config;
-    std::vector<std::string> repoTags;
-    std::vector<std::string> layers;
-};
-
 Result<std::vector<std::string>> stringArray(const Json& object, const char* key,
                                              const std::string& what, bool required)
 {
@@ -48,6 +42,32 @@ Result<std::vector<std::string>> stringArray(const Json& object, const char* key
     }
     return out;
 }
+
+Result<DockerArchiveEntry> chooseEntry(const std::vector<DockerArchiveEntry>& entries,
+                                       const std::string& tag)
+{
+    if (tag.empty()) {
+        if (entries.size() == 1) return entries.front();
+        return Error("the archive holds " + std::to_string(entries.size()) +
+                     " images; choose one with docker-archive:FILE:NAME:TAG");
+    }
+    for (const auto& e : entries)
+        for (const auto& t : e.repoTags)
+            if (t == tag || t.ends_with(":" + tag)) return e;
+    return Error("the archive has no image tagged '" + tag + "'");
+}
+
+std::string layerMediaType(int fd)
+{
+    char head[4] = {};
+    ssize_t n = ::pread(fd, head, sizeof head, 0);
+    std::string_view h(head, n > 0 ? static_cast<size_t>(n) : 0);
+    if (h.starts_with("\x1f\x8b")) return std::string(oci_media::LayerGzip);
+    if (h.starts_with("\x28\xb5\x2f\xfd")) return std::string(oci_media::LayerZstd);
+    return std::string(oci_media::Layer);
+}
+
+} // namespace
 
 Result<std::vector<DockerArchiveEntry>> parseDockerManifest(std::string_view text)
 {
@@ -76,32 +96,6 @@ Result<std::vector<DockerArchiveEntry>> parseDockerManifest(std::string_view tex
     if (entries.empty()) return Error(what + " lists no image");
     return entries;
 }
-
-Result<DockerArchiveEntry> chooseEntry(const std::vector<DockerArchiveEntry>& entries,
-                                       const std::string& tag)
-{
-    if (tag.empty()) {
-        if (entries.size() == 1) return entries.front();
-        return Error("the archive holds " + std::to_string(entries.size()) +
-                     " images; choose one with docker-archive:FILE:NAME:TAG");
-    }
-    for (const auto& e : entries)
-        for (const auto& t : e.repoTags)
-            if (t == tag || t.ends_with(":" + tag)) return e;
-    return Error("the archive has no image tagged '" + tag + "'");
-}
-
-std::string layerMediaType(int fd)
-{
-    char head[4] = {};
-    ssize_t n = ::pread(fd, head, sizeof head, 0);
-    std::string_view h(head, n > 0 ? static_cast<size_t>(n) : 0);
-    if (h.starts_with("\x1f\x8b")) return std::string(oci_media::LayerGzip);
-    if (h.starts_with("\x28\xb5\x2f\xfd")) return std::string(oci_media::LayerZstd);
-    return std::string(oci_media::Layer);
-}
-
-} // namespace
 
 std::string normalizeDockerName(const std::string& name)
 {

@@ -6,6 +6,8 @@
 #include <berth/image/reference.hpp>
 #include <berth/store/store.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace berth
 {
@@ -20,5 +22,16 @@ Result<ImageRecord> importDockerArchive(Store& store, const ImageReference& refe
 // "docker.io/library/busybox"; a first component with a '.' or ':' or
 // "localhost" is a registry.
 std::string normalizeDockerName(const std::string& name);
+
+// One image of a docker-archive's manifest.json.
+struct DockerArchiveEntry {
+    std::string config;
+    std::vector<std::string> repoTags;
+    std::vector<std::string> layers;
+};
+
+// Reads manifest.json (hostile: it comes from the archive). Every name it
+// holds is a safe relative path inside the archive, or this fails.
+Result<std::vector<DockerArchiveEntry>> parseDockerManifest(std::string_view text);
 
 } // namespace berth

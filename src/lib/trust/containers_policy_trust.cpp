@@ -32,11 +32,21 @@ Result<std::string> decodeBase64(const std::string& text, const std::string& wha
     return out;
 }
 
+// A string member of a requirement, "" when absent. Json::value() would
+// throw on any other type, and the policy is anyone's to write.
+Result<std::string> stringMember(const Json& requirement, const char* key, const std::string& what)
+{
+    auto it = requirement.find(key);
+    if (it == requirement.end()) return std::string();
+    if (!it->is_string()) return Error(what + ": \"" + key + "\" is not a string");
+    return it->get<std::string>();
+}
+
 // The key data a signedBy requirement names.
 Result<std::vector<std::string>> keyDataOf(const Json& requirement, const std::string& what)
 {
-    if (requirement.value("keyType", "") != "GPGKeys")
-        return std::vector<std::string>{}; // sigstore keys are not OpenPGP
+    BERTH_TRY(std::string keyType, stringMember(requirement, "keyType", what));
+    if (keyType != "GPGKeys") return std::vector<std::string>{}; // sigstore keys are not OpenPGP
     std::vector<std::string> paths;
     if (auto it = requirement.find("keyPath"); it != requirement.end() && it->is_string())
         paths.push_back(it->get<std::string>());
@@ -69,14 +79,20 @@ std::string defaultContainersPolicyFile()
 Result<std::vector<std::string>> containersPolicyKeyData(const std::string& policyFile,
                                                          const std::string& repository)
 {
-    std::vector<std::string> data;
     auto text = readFile(policyFile, 4 << 20);
     if (!text) {
-        if (text.error().errnum() == ENOENT) return data;
+        if (text.error().errnum() == ENOENT) return std::vector<std::string>{};
         return std::move(text).error();
     }
-    const std::string what = "containers policy '" + policyFile + "'";
-    BERTH_TRY(Json policy, parseJson(*text, what));
+    return containersPolicyKeyDataIn(*text, "containers policy '" + policyFile + "'", repository);
+}
+
+Result<std::vector<std::string>> containersPolicyKeyDataIn(std::string_view text,
+                                                           const std::string& what,
+                                                           const std::string& repository)
+{
+    std::vector<std::string> data;
+    BERTH_TRY(Json policy, parseJson(text, what));
     if (!policy.is_object()) return Error(what + ": not a JSON object");
     auto transports = policy.find("transports");
     if (transports == policy.end() || !transports->is_object()) return data;
@@ -91,7 +107,9 @@ Result<std::vector<std::string>> containersPolicyKeyData(const std::string& poli
     }
     if (!requirements || !requirements->is_array()) return data;
     for (const auto& requirement : *requirements) {
-        if (!requirement.is_object() || requirement.value("type", "") != "signedBy") continue;
+        if (!requirement.is_object()) continue;
+        BERTH_TRY(std::string type, stringMember(requirement, "type", what));
+        if (type != "signedBy") continue;
         BERTH_TRY(auto keys, keyDataOf(requirement, what));
         for (auto& bytes : keys)
             data.push_back(std::move(bytes));

@@ -16,30 +16,38 @@ namespace
 
 constexpr int kMaxSignatures = 64;
 
+// Aliases let a few lines name a node many times over ("billion laughs":
+// each level of `&a [*b, *b]` doubles the tree), so the conversion counts
+// every node it produces and gives up past this many. A registries.d file
+// has tens.
+constexpr size_t kMaxYamlNodes = 10000;
+
 // A libyaml document as JSON: mappings become objects, sequences arrays,
-// scalars strings. registries.d needs nothing more.
-Json nodeToJson(yaml_document_t* doc, yaml_node_t* node, int depth)
+// scalars strings. registries.d needs nothing more. `budget` is the nodes
+// left to produce; at 0 the result is incomplete and the caller refuses it.
+Json nodeToJson(yaml_document_t* doc, yaml_node_t* node, int depth, size_t& budget)
 {
-    if (!node || depth > 32) return nullptr;
+    if (!node || depth > 32 || budget == 0) return nullptr;
+    --budget;
     switch (node->type) {
     case YAML_SCALAR_NODE:
         return std::string(reinterpret_cast<const char*>(node->data.scalar.value),
                            node->data.scalar.length);
     case YAML_SEQUENCE_NODE: {
         Json out = Json::array();
-        for (auto* item = node->data.sequence.items.start; item < node->data.sequence.items.top;
-             ++item)
-            out.push_back(nodeToJson(doc, yaml_document_get_node(doc, *item), depth + 1));
+        for (auto* item = node->data.sequence.items.start;
+             item < node->data.sequence.items.top && budget > 0; ++item)
+            out.push_back(nodeToJson(doc, yaml_document_get_node(doc, *item), depth + 1, budget));
         return out;
     }
     case YAML_MAPPING_NODE: {
         Json out = Json::object();
-        for (auto* pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top;
-             ++pair) {
-            Json key = nodeToJson(doc, yaml_document_get_node(doc, pair->key), depth + 1);
+        for (auto* pair = node->data.mapping.pairs.start;
+             pair < node->data.mapping.pairs.top && budget > 0; ++pair) {
+            Json key = nodeToJson(doc, yaml_document_get_node(doc, pair->key), depth + 1, budget);
             if (key.is_string())
                 out[key.get<std::string>()] =
-                    nodeToJson(doc, yaml_document_get_node(doc, pair->value), depth + 1);
+                    nodeToJson(doc, yaml_document_get_node(doc, pair->value), depth + 1, budget);
         }
         return out;
     }
@@ -61,9 +69,13 @@ Result<Json> parseYaml(std::string_view text, const std::string& what)
         yaml_parser_delete(&parser);
         return Error(what + ": line " + std::to_string(line) + ": " + problem);
     }
-    Json out = nodeToJson(&doc, yaml_document_get_root_node(&doc), 0);
+    size_t budget = kMaxYamlNodes + 1;
+    Json out = nodeToJson(&doc, yaml_document_get_root_node(&doc), 0, budget);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
+    if (budget == 0)
+        return Error(what + ": more than " + std::to_string(kMaxYamlNodes) +
+                     " YAML nodes (aliases expanding without bound?)");
     return out;
 }
 

@@ -85,6 +85,24 @@ TEST_CASE("the reified manifest serializes and parses back the same")
               .is_array());
 }
 
+TEST_CASE(
+    "a pod manifest read without an image ID, a label or a port name is written back readable")
+{
+    // Found by the pod_manifest fuzzer: both were read, then written back
+    // as "id": "" and "name": "", which the parser refuses.
+    auto pod = parseAciPodManifest(R"({"acVersion": "0.8.11", "acKind": "PodManifest",
+        "apps": [{"name": "app", "image": {"name": "example.com/app",
+                  "labels": [{"value": "1.0"}]}}],
+        "ports": [{"name": "http", "hostPort": 8080, "podPort": {"protocol": "tcp", "port": 80}}]})");
+    REQUIRE(pod);
+    auto again = parseAciPodManifest(serializeAciPodManifest(*pod));
+    REQUIRE(again);
+    CHECK(again->apps.at(0).image.id.empty());
+    CHECK(again->apps.at(0).image.labels == pod->apps.at(0).image.labels);
+    REQUIRE(again->ports.at(0).podPort);
+    CHECK(again->ports.at(0).podPort->port == 80);
+}
+
 TEST_CASE("the metadata service gets the image manifests as stored and merged annotations")
 {
     AppcPod pod = aceValidatorPod();

@@ -392,3 +392,21 @@ TEST_CASE("deeply nested JSON is refused before it can exhaust the stack")
     CHECK(parseAciImageManifest(minimal(R"(,"annotations":[{"name":"x","value":")" +
                                         std::string(100, '[') + "\\\"" + "\"}]")));
 }
+
+TEST_CASE("a label, annotation or port read without a name is written back readable")
+{
+    // Found by the aci_manifest fuzzer: the entry was read (the appc
+    // reference reads it too) and written back with "name": "", which is
+    // refused, so an exported image could not be imported again.
+    auto manifest = parseAciImageManifest(R"({"acKind": "ImageManifest", "acVersion": "0.8.11",
+        "name": "example.com/x", "labels": [{"value": "amd64"}],
+        "annotations": [{"value": "a"}],
+        "app": {"exec": ["/x"], "user": "0", "group": "0", "ports": [{"protocol": "tcp", "port": 80}]}})");
+    REQUIRE(manifest);
+    auto again = parseAciImageManifest(serializeAciImageManifest(*manifest));
+    REQUIRE(again);
+    CHECK(again->labels == manifest->labels);
+    CHECK(again->annotations == manifest->annotations);
+    REQUIRE(again->app);
+    CHECK(again->app->ports.at(0).name.empty());
+}

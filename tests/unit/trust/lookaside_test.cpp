@@ -51,6 +51,22 @@ TEST_CASE("a scope configured twice, or malformed YAML, is an error")
     CHECK(parseRegistriesYaml("", "empty.yaml", other));
 }
 
+TEST_CASE("YAML aliases that expand without bound are refused")
+{
+    // Found by the registries_d fuzzer: each level names the one below
+    // twice, so a few lines expand exponentially ("billion laughs"); 32
+    // levels hung berth. 15 levels (32768 nodes) are enough to refuse.
+    std::string yaml = "l0: &l0 [x, x]\n";
+    for (int i = 1; i < 15; ++i)
+        yaml += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [*l" +
+                std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + "]\n";
+    yaml += "default-docker: {lookaside: https://sigs.example.com}\n";
+    LookasideConfig config;
+    auto parsed = parseRegistriesYaml(yaml, "laughs.yaml", config);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message().find("YAML nodes") != std::string::npos);
+}
+
 TEST_CASE("signature URLs follow the containers lookaside layout")
 {
     CHECK(lookasideSignatureUrl("https://s.example.com/sigs/", "registry.example.com/team/app",

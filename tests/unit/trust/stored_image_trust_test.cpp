@@ -3,6 +3,7 @@
 // test links only the berth_trust_stored library, as the warm-run front
 // binary will.
 #include <berth/base/file.hpp>
+#include <berth/trust/containers_policy_trust.hpp>
 #include <berth/trust/keyring.hpp>
 #include <berth/trust/prefix.hpp>
 #include <berth/trust/stored_image_trust.hpp>
@@ -144,4 +145,19 @@ TEST_CASE("a record whose layers or diff_ids differ from the verified manifest i
     }
     CHECK(!checkStoredDigestChain(*f.store, f.image));
     CHECK(!checkStoredImageTrust(*f.store, f.image, f.keyrings));
+}
+
+TEST_CASE("a policy.json requirement with a type or keyType that is not a string is an error")
+{
+    // Found by the policy_json fuzzer: these threw out of berth (at every
+    // run, which checks the policy) instead of failing with a message.
+    for (
+        const char* policy :
+        {R"({"transports": {"docker": {"registry.example": [{"type": "signedBy", "keyType": 7}]}}})",
+         R"({"transports": {"docker": {"registry.example": [{"type": ["signedBy"]}]}}})"}) {
+        CAPTURE(policy);
+        auto keys = containersPolicyKeyDataIn(policy, "policy.json", "registry.example/ns/app");
+        REQUIRE_FALSE(keys);
+        CHECK(keys.error().message().find("is not a string") != std::string::npos);
+    }
 }
