@@ -38,7 +38,10 @@ Result<std::string> runtimeDirectory();
 class Store
 {
 public:
-    // A user's own store in `root`, created if missing.
+    // A user's own store in `root`, created if missing (mode 0700, as are
+    // missing parents). A store, or a directory on the way to it, that
+    // another user owns or may write is refused (checkPathAbove,
+    // checkPrivateDirectory); one readable by others is made private.
     static Result<std::unique_ptr<Store>> open(const std::string& root);
     // The shared store in `sharedRoot` (made by `berth system setup`; root
     // creates or repairs it here too), with trees and pods in `privateRoot`.

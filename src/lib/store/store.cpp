@@ -1,4 +1,5 @@
 #include <berth/base/file.hpp>
+#include <berth/store/private_directory.hpp>
 #include <berth/store/store.hpp>
 #include <berth/store/system_store.hpp>
 #include <cerrno>
@@ -36,6 +37,8 @@ Result<std::string> runtimeDirectory()
         dir = "/run/berth";
     else
         dir = "/tmp/berth-" + std::to_string(::getuid());
+    // Whoever may swap a directory above it could swap it too.
+    BERTH_CHECK(checkPathAbove(dir));
     if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
         return Error::fromErrno("create runtime directory '" + dir + "'");
     struct stat st;
@@ -48,16 +51,49 @@ Result<std::string> runtimeDirectory()
     return dir;
 }
 
+namespace
+{
+
+// Opens the directory `path` (made 0700 with any missing parents first) as
+// the caller's private directory: checked above and at it, so that nobody
+// else can read, change or swap what is stored there.
+Result<UniqueFd> openPrivateRoot(const std::string& path)
+{
+    // Before anything is made: a path others control is refused, not used.
+    BERTH_CHECK(checkPathAbove(path));
+    auto fd = openPath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!fd && fd.error().errnum() == ENOENT) {
+        BERTH_CHECK(makePrivateDirectories(path).context("create store '" + path + "'"));
+        fd = openPath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    BERTH_TRY(UniqueFd dir, std::move(fd).context("open store '" + path + "'"));
+    // The fd, not the path: what was checked is what is used.
+    BERTH_CHECK(checkPrivateDirectory(dir.get(), path));
+    return dir;
+}
+
+Result<void> makeSubdirectories(int dirFd, const std::string& root,
+                                std::initializer_list<const char*> subdirectories)
+{
+    for (const char* sub : subdirectories)
+        if (::mkdirat(dirFd, sub, 0700) < 0 && errno != EEXIST)
+            return Error::fromErrno("create '" + root + "/" + sub + "'");
+    return ok();
+}
+
+} // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& root)
 {
     if (root.empty() || root[0] != '/')
         return Error("store root '" + root + "' must be an absolute path");
-    for (const char* sub : {"", "/blobs/sha256", "/blobs/sha512", "/tmp", "/trees", "/pods"})
-        BERTH_CHECK(makeDirectories(root + sub, 0755).context("create store '" + root + "'"));
     std::unique_ptr<Store> store(new Store());
+    BERTH_TRY(store->rootFd_, openPrivateRoot(root));
+    BERTH_CHECK(
+        makeSubdirectories(store->rootFd_.get(), root,
+                           {"blobs", "blobs/sha256", "blobs/sha512", "tmp", "trees", "pods"}));
     store->root_ = root;
     store->privateRoot_ = root;
-    BERTH_TRY(store->rootFd_, openDirectory(root));
     BERTH_TRY(store->index_, ImageIndex::open(root + "/index.db"));
     return store;
 }
@@ -81,9 +117,13 @@ Result<std::unique_ptr<Store>> Store::openSystem(const std::string& sharedRoot,
     store->system_ = true;
     BERTH_CHECK(checkSystemStoreAccess(sharedRoot));
     BERTH_TRY(store->rootFd_, openDirectory(sharedRoot));
-    for (const char* sub : {"", "/trees", "/pods"})
-        BERTH_CHECK(makeDirectories(privateRoot + sub, 0700)
-                        .context("create your part of the system store, '" + privateRoot + "'"));
+    // Root's part is the shared store itself, which keeps its group rules.
+    if (privateRoot != sharedRoot) {
+        BERTH_TRY(UniqueFd own,
+                  openPrivateRoot(privateRoot)
+                      .context("your part of the system store, '" + privateRoot + "'"));
+        BERTH_CHECK(makeSubdirectories(own.get(), privateRoot, {"trees", "pods"}));
+    }
     BERTH_TRY(store->index_, ImageIndex::open(sharedRoot + "/index/index.db", true));
     return store;
 }
