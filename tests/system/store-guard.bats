@@ -7,8 +7,9 @@
 # others is made private (saying so once), and a store, or a directory on
 # the way to it, that others may write is refused with one line. Stores
 # owned by another user are tested in shared-store-hostile.bats (root).
-# requires: unprivileged
-# shellcheck disable=SC2154 # status, output, stderr: set by bats' run
+# Also: one malformed index record does not stop image list or image gc.
+# requires: unprivileged python3 jq
+# shellcheck disable=SC2154,SC2030,SC2031 # bats sets status/output/stderr; each @test is a subshell
 
 load helpers
 
@@ -81,4 +82,27 @@ mode() { stat -c %a "$1"; }
     chmod 0777 "$real"
     run_berth -125 image list
     assert_one_line_error "'$real', on the way to '$real/stores/store', is writable by other users"
+}
+
+@test "a malformed index record is reported and skipped by image list and image gc" {
+    fetch "oci:$FIXTURES/oci-gzip"
+    local good=$IMAGE_ID
+    # What any member of a shared store could write: a record that is not one.
+    python3 - "$STORE/index.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO images (id, imported_at, record) VALUES (?, ?, ?)",
+           ("sha256:" + "ab" * 32, 1, '{"id": "sha256:' + "ab" * 32 + '", "format": 7}'))
+db.commit()
+EOF
+    run_berth -0 image list
+    assert_contains "$output" "$(short_hex "$good")"
+    assert_one_line_error "ignoring the malformed record of image 'sha256:abab"
+    run_berth -0 image gc
+    assert_contains "$stderr" "ignoring the malformed record of image 'sha256:abab"
+    # The good image kept its blobs.
+    local layer
+    layer=$(jq -r '.layers[0].digest' "$FIXTURES/oci-gzip/blobs/sha256/${OCI_GZIP_MANIFEST#sha256:}")
+    [[ -f $STORE/blobs/sha256/${layer#sha256:} ]] || fail "gc removed the good image's layer"
+    run_berth -0 image inspect "$good"
 }

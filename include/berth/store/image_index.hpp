@@ -30,6 +30,8 @@ public:
     // is moved to point at it.
     Result<void> putImage(const ImageRecord& record);
     Result<std::optional<ImageRecord>> findById(const std::string& id);
+    // Every readable record; a malformed one (any member of the system
+    // store may write one) is reported in one warning line and skipped.
     Result<std::vector<ImageRecord>> list();
     // Removes the image and every name pointing at it.
     Result<void> removeImage(const std::string& id);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <berth/base/json.hpp>
+#include <berth/base/log.hpp>
 #include <berth/store/image_index.hpp>
 #include <cstdlib>
 #include <sqlite3.h>
@@ -323,13 +324,20 @@ Result<std::optional<ImageRecord>> ImageIndex::findById(const std::string& id)
 
 Result<std::vector<ImageRecord>> ImageIndex::list()
 {
-    Statement s(db_->handle, "SELECT record FROM images ORDER BY imported_at, id");
+    Statement s(db_->handle, "SELECT record, id FROM images ORDER BY imported_at, id");
     if (!s.valid()) return db_->error("list images");
     std::vector<ImageRecord> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-        BERTH_TRY(ImageRecord r, recordFromJson(s.text(0)));
-        out.push_back(std::move(r));
+        auto r = recordFromJson(s.text(0));
+        if (!r) {
+            // In the system store any member writes records: one bad record
+            // must not deny every member the list, gc or the other images.
+            logWarning("image index: ignoring the malformed record of image '{}': {}", s.text(1),
+                       r.error().message());
+            continue;
+        }
+        out.push_back(std::move(*r));
     }
     if (rc != SQLITE_DONE) return db_->error("list images");
     return out;

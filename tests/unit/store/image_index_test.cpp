@@ -82,6 +82,32 @@ TEST_CASE("images are found by name, tag, ID and unique ID prefix")
     CHECK(removeTree(root));
 }
 
+TEST_CASE("a malformed record is skipped by list, and the others stay usable")
+{
+    std::string root = tempDir();
+    auto store = Store::open(root);
+    REQUIRE(store);
+    ImageIndex& index = (*store)->index();
+    ImageRecord good = makeRecord("good", "localhost/good", "latest");
+    REQUIRE(index.putImage(good));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2((root + "/index.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) ==
+            SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "INSERT INTO images (id, imported_at, record) VALUES "
+                         "('sha256:bad', 1, '{not json')",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+
+    auto all = index.list();
+    REQUIRE(all);
+    REQUIRE(all->size() == 1);
+    CHECK(all->front().id == good.id);
+    CHECK(index.referencedBlobs());
+    CHECK(index.resolve("localhost/good")->id == good.id);
+    CHECK(removeTree(root));
+}
+
 TEST_CASE("the index survives a writer killed mid-transaction")
 {
     std::string root = tempDir();
