@@ -79,7 +79,7 @@ public:
     Result<std::string> makeTempDirectory(const std::string& prefix);
 
     // The index.
-    ImageIndex& index() { return *index_; }
+    ImageIndex& index() const { return *index_; }
 
     // Users of images hold the store lock shared; gc holds it exclusive.
     Result<FileLock> lock(FileLock::Mode mode);

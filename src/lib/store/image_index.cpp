@@ -406,6 +406,33 @@ bool isHex(std::string_view s)
 
 } // namespace
 
+namespace
+{
+
+// A record found by a name row carries the name it was asked for, never the
+// record's own: every check of trust (the key's prefix, the signature's
+// identity) is then made against what the user typed. In the system store
+// any member writes both the rows and the records, and a row may point a
+// name at an image signed for another repository.
+ImageRecord askedFor(ImageRecord record, const std::string& name, const std::string& tag)
+{
+    record.name = name;
+    if (!tag.empty()) record.tag = tag;
+    return record;
+}
+
+} // namespace
+
+Result<std::optional<ImageRecord>> ImageIndex::findByName(const std::string& name,
+                                                          const std::string& tag)
+{
+    BERTH_TRY(std::optional<std::string> id, lookupName(name, tag));
+    if (!id) return std::optional<ImageRecord>();
+    BERTH_TRY(std::optional<ImageRecord> record, findById(*id));
+    if (!record) return record;
+    return std::optional<ImageRecord>(askedFor(std::move(*record), name, tag));
+}
+
 Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
 {
     if (reference.empty()) return Error("empty image reference");
@@ -452,10 +479,12 @@ Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
     if (name.find('/') == std::string::npos) candidates.push_back("localhost/" + name);
     for (const auto& candidate : candidates) {
         std::optional<std::string> id;
+        std::string found = tag;
         if (!tag.empty()) {
             BERTH_TRY(id, lookupName(candidate, tag));
         } else {
             BERTH_TRY(id, lookupName(candidate, "latest"));
+            if (id) found = "latest";
             if (!id) {
                 // An ACI asked for without a version: the newest one imported.
                 Statement s(db_->handle, "SELECT names.id FROM names JOIN images ON "
@@ -468,7 +497,7 @@ Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
         }
         if (id) {
             BERTH_TRY(auto record, findById(*id));
-            if (record) return std::move(*record);
+            if (record) return askedFor(std::move(*record), candidate, found);
         }
     }
     return Error("image '" + reference +
