@@ -61,12 +61,25 @@ public:
     // True for the system store: other users write its blobs, so every blob
     // is re-hashed when opened.
     bool isSystem() const { return system_; }
+    // In the system store, the private part's directory (for a member; -1
+    // for root and in a user's own store). A blob whose shared name another
+    // member holds with other bytes (the blob directories are sticky, so it
+    // cannot be replaced) is kept here instead, as blobs/ALG/HEX, and found
+    // here first.
+    int privateFd() const { return privateFd_.get(); }
 
     // Blobs.
     std::string blobPath(const Digest& digest) const;
+    // Is a blob of that name there (a stat, for cheap checks; its bytes
+    // are checked when it is opened)?
     bool hasBlob(const Digest& digest) const;
+    // Is a blob with those bytes there? In the system store the shared blob
+    // is re-hashed (another member may have planted other bytes under the
+    // name): false sends a fetch to download it, never to trust it.
+    bool hasVerifiedBlob(const Digest& digest) const;
     // In the system store the blob is re-hashed first: a blob another user
-    // changed is refused with one clear error.
+    // changed is refused with one clear error. The private copy (privateFd)
+    // comes first.
     Result<UniqueFd> openBlob(const Digest& digest) const;
     // Reads a small blob (manifest, config) whole and re-checks its digest.
     Result<std::string> readBlob(const Digest& digest, size_t maxBytes = 8 << 20) const;
@@ -93,6 +106,7 @@ private:
     bool system_ = false;
     UniqueFd rootFd_;
     std::unique_ptr<ImageIndex> index_;
+    UniqueFd privateFd_;
 };
 
 } // namespace berth

@@ -71,7 +71,7 @@ Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const Oc
                      " bytes)");
     BERTH_TRY(FileLock lock, FileLock::acquire(store.rootFd(), blobFetchLockName(d.digest),
                                                FileLock::Mode::Exclusive));
-    if (store.hasBlob(d.digest)) return store.readBlob(d.digest, kMaxConfigBytes);
+    if (store.hasVerifiedBlob(d.digest)) return store.readBlob(d.digest, kMaxConfigBytes);
     BERTH_TRY(std::string text, registry.getBlob(d.digest, d.size, kMaxConfigBytes));
     BERTH_CHECK(store.putBlob(text, d.digest.algorithm()).context("store config"));
     return text;

@@ -1,4 +1,5 @@
 #include <berth/base/file.hpp>
+#include <berth/store/blob_writer.hpp>
 #include <berth/store/private_directory.hpp>
 #include <berth/store/store.hpp>
 #include <doctest/doctest.h>
@@ -77,5 +78,32 @@ TEST_CASE("the way to a store: writable by others is refused unless sticky")
     CHECK_FALSE(checkPathAbove(link + "/store/x"));
     REQUIRE(::chmod(open.c_str(), 0700) == 0);
     CHECK(checkPathAbove(link + "/store/x"));
+    CHECK(removeTree(base));
+}
+
+TEST_CASE("a name held by other bytes sends a verified blob to the private part")
+{
+    std::string base = tempDir();
+    std::string shared = base + "/shared", mine = base + "/mine";
+    for (const auto& dir : {shared + "/blobs/sha256", shared + "/tmp", mine + "/blobs/sha256"})
+        REQUIRE(makeDirectories(dir, 0700));
+    Digest digest = Hasher::hash(DigestAlgorithm::Sha256, "good bytes");
+    // Something else under the name that cannot be replaced: a directory
+    // (in the system store, another member's file in a sticky directory).
+    std::string taken = shared + "/blobs/" + digest.blobPath();
+    REQUIRE(::mkdir(taken.c_str(), 0700) == 0);
+    REQUIRE(writeFileAtomic(shared + "/tmp/staged", "good bytes", 0444));
+    auto sharedFd = openDirectory(shared);
+    auto mineFd = openDirectory(mine);
+    REQUIRE(sharedFd);
+    REQUIRE(mineFd);
+
+    // Without a private part the fetch fails, naming the blob.
+    CHECK_FALSE(publishBlob(sharedFd->get(), "tmp/staged", digest));
+    REQUIRE(publishBlob(sharedFd->get(), "tmp/staged", digest, mineFd->get()));
+    auto copy = readFile(mine + "/blobs/" + digest.blobPath());
+    REQUIRE(copy);
+    CHECK(*copy == "good bytes");
+    CHECK_FALSE(pathExists(shared + "/tmp/staged"));
     CHECK(removeTree(base));
 }
