@@ -32,8 +32,9 @@ public:
 
     // Opens (or starts) the partial of `expected` under `storeFd`. Bytes
     // already there beyond `expectedSize` (when >= 0) cannot be a prefix of
-    // the blob: the file is emptied.
-    static Result<PartialBlob> open(int storeFd, const Digest& expected, int64_t expectedSize);
+    // the blob: the file is emptied. `privateFd`: see publishBlob.
+    static Result<PartialBlob> open(int storeFd, const Digest& expected, int64_t expectedSize,
+                                    int privateFd = -1);
 
     // Bytes already on disk: where the download resumes.
     int64_t size() const { return size_; }
@@ -72,6 +73,7 @@ private:
                 int64_t expectedSize, int64_t size);
 
     int storeFd_ = -1;
+    int privateFd_ = -1;
     std::string name_;
     UniqueFd fd_;
     std::optional<Digest> expected_;

@@ -34,7 +34,8 @@ public:
 
 private:
     friend class Store;
-    BlobWriter(int storeFd, std::string tmpName, UniqueFd fd, DigestAlgorithm algorithm);
+    BlobWriter(int storeFd, std::string tmpName, UniqueFd fd, DigestAlgorithm algorithm,
+               int privateFd);
     void discard();
 
     int storeFd_ = -1;
@@ -42,14 +43,19 @@ private:
     UniqueFd fd_;
     Hasher hasher_;
     uint64_t size_ = 0;
+    int privateFd_ = -1;
 };
 
 // Moves `tmpName` (a complete, fsynced file under the store's root fd
 // `storeFd`, whose bytes hash to `digest`) to the blob's final name. A blob
-// already there has the same bytes: rename replaces it, and where it cannot
-// (the system store's blob directories are sticky, so another member's blob
-// stays) the one there is kept if it still hashes to `digest`, and
-// `tmpName` is removed. On failure `tmpName` is left to the caller.
-Result<void> publishBlob(int storeFd, const std::string& tmpName, const Digest& digest);
+// already there with the same bytes is kept, and `tmpName` removed. One
+// with other bytes is replaced; where it cannot be (the system store's blob
+// directories are sticky, so another member's blob stays) the bytes of
+// `tmpName` are copied, hashed again, into the member's private part
+// (`privateFd`, see Store::privateFd), where readers look first: a blob
+// planted under a name never blocks a correct fetch. On failure `tmpName`
+// is left to the caller.
+Result<void> publishBlob(int storeFd, const std::string& tmpName, const Digest& digest,
+                         int privateFd = -1);
 
 } // namespace berth

@@ -30,6 +30,8 @@ public:
     // is moved to point at it.
     Result<void> putImage(const ImageRecord& record);
     Result<std::optional<ImageRecord>> findById(const std::string& id);
+    // Every readable record; a malformed one (any member of the system
+    // store may write one) is reported in one warning line and skipped.
     Result<std::vector<ImageRecord>> list();
     // Removes the image and every name pointing at it.
     Result<void> removeImage(const std::string& id);
@@ -38,6 +40,9 @@ public:
     Result<void> untag(const std::string& name, const std::string& tag);
     // Adds another name:tag for an image.
     Result<void> tag(const std::string& name, const std::string& tag, const std::string& id);
+    // The image name:tag points at, carrying that name and tag (not the
+    // record's own), when present.
+    Result<std::optional<ImageRecord>> findByName(const std::string& name, const std::string& tag);
     // name:tag → id, when present.
     Result<std::optional<std::string>> lookupName(const std::string& name, const std::string& tag);
     // All names pointing at id, as "name:tag".
@@ -45,7 +50,8 @@ public:
 
     // Resolves what a user typed: "name[:tag]" (tag defaults to "latest" for
     // OCI; any version for ACI when omitted), an image ID, or a unique prefix
-    // of one (at least 4 hex digits, "sha256:" optional).
+    // of one (at least 4 hex digits, "sha256:" optional). Found by a name, the
+    // record carries the name it was found by (see findByName).
     Result<ImageRecord> resolve(const std::string& reference);
 
     // Every blob digest referenced by some image (for gc).

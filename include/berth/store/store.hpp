@@ -38,7 +38,10 @@ Result<std::string> runtimeDirectory();
 class Store
 {
 public:
-    // A user's own store in `root`, created if missing.
+    // A user's own store in `root`, created if missing (mode 0700, as are
+    // missing parents). A store, or a directory on the way to it, that
+    // another user owns or may write is refused (checkPathAbove,
+    // checkPrivateDirectory); one readable by others is made private.
     static Result<std::unique_ptr<Store>> open(const std::string& root);
     // The shared store in `sharedRoot` (made by `berth system setup`; root
     // creates or repairs it here too), with trees and pods in `privateRoot`.
@@ -58,12 +61,25 @@ public:
     // True for the system store: other users write its blobs, so every blob
     // is re-hashed when opened.
     bool isSystem() const { return system_; }
+    // In the system store, the private part's directory (for a member; -1
+    // for root and in a user's own store). A blob whose shared name another
+    // member holds with other bytes (the blob directories are sticky, so it
+    // cannot be replaced) is kept here instead, as blobs/ALG/HEX, and found
+    // here first.
+    int privateFd() const { return privateFd_.get(); }
 
     // Blobs.
     std::string blobPath(const Digest& digest) const;
+    // Is a blob of that name there (a stat, for cheap checks; its bytes
+    // are checked when it is opened)?
     bool hasBlob(const Digest& digest) const;
+    // Is a blob with those bytes there? In the system store the shared blob
+    // is re-hashed (another member may have planted other bytes under the
+    // name): false sends a fetch to download it, never to trust it.
+    bool hasVerifiedBlob(const Digest& digest) const;
     // In the system store the blob is re-hashed first: a blob another user
-    // changed is refused with one clear error.
+    // changed is refused with one clear error. The private copy (privateFd)
+    // comes first.
     Result<UniqueFd> openBlob(const Digest& digest) const;
     // Reads a small blob (manifest, config) whole and re-checks its digest.
     Result<std::string> readBlob(const Digest& digest, size_t maxBytes = 8 << 20) const;
@@ -76,7 +92,7 @@ public:
     Result<std::string> makeTempDirectory(const std::string& prefix);
 
     // The index.
-    ImageIndex& index() { return *index_; }
+    ImageIndex& index() const { return *index_; }
 
     // Users of images hold the store lock shared; gc holds it exclusive.
     Result<FileLock> lock(FileLock::Mode mode);
@@ -90,6 +106,7 @@ private:
     bool system_ = false;
     UniqueFd rootFd_;
     std::unique_ptr<ImageIndex> index_;
+    UniqueFd privateFd_;
 };
 
 } // namespace berth

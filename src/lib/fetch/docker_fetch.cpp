@@ -39,14 +39,17 @@ Result<std::optional<Credential>> credentialFor(const DockerReference& ref,
 // The image the store already has for this reference, when it has all of it.
 Result<std::optional<ImageRecord>> storedImage(Store& store, const DockerReference& ref)
 {
-    std::optional<std::string> id;
+    std::optional<ImageRecord> record;
     if (ref.digest) {
-        BERTH_TRY(id, store.index().getCache(manifestCacheKey(*ref.digest)));
+        BERTH_TRY(std::optional<std::string> id,
+                  store.index().getCache(manifestCacheKey(*ref.digest)));
+        if (!id) return record;
+        BERTH_TRY(record, store.index().findById(*id));
+        // Checked against the name asked for, as a name row's image is.
+        if (record) record->name = ref.name();
     } else {
-        BERTH_TRY(id, store.index().lookupName(ref.name(), ref.tag));
+        BERTH_TRY(record, store.index().findByName(ref.name(), ref.tag));
     }
-    if (!id) return std::optional<ImageRecord>();
-    BERTH_TRY(std::optional<ImageRecord> record, store.index().findById(*id));
     if (!record) return record;
     for (const auto& layer : record->layers)
         if (!store.hasBlob(layer.blob)) return std::optional<ImageRecord>();
@@ -68,7 +71,7 @@ Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const Oc
                      " bytes)");
     BERTH_TRY(FileLock lock, FileLock::acquire(store.rootFd(), blobFetchLockName(d.digest),
                                                FileLock::Mode::Exclusive));
-    if (store.hasBlob(d.digest)) return store.readBlob(d.digest, kMaxConfigBytes);
+    if (store.hasVerifiedBlob(d.digest)) return store.readBlob(d.digest, kMaxConfigBytes);
     BERTH_TRY(std::string text, registry.getBlob(d.digest, d.size, kMaxConfigBytes));
     BERTH_CHECK(store.putBlob(text, d.digest.algorithm()).context("store config"));
     return text;

@@ -62,7 +62,8 @@ Result<DownloadStart> LayerDownload::begin()
         if (!lock_.isHeld()) return DownloadStart::Wait;
     }
     // Whoever held the lock before us may have stored it meanwhile.
-    if (store_.hasBlob(digest_)) {
+    // Verified: another member may have planted other bytes under the name.
+    if (store_.hasVerifiedBlob(digest_)) {
         // A partial of a blob stored since (by a fetch that did not resume
         // it) is of no further use; the lock makes removing it safe.
         ::unlinkat(store_.rootFd(), PartialBlob::nameFor(digest_).c_str(), 0);
@@ -79,7 +80,8 @@ Result<DownloadStart> LayerDownload::begin()
         lock_.release();
         return DownloadStart::Skip;
     }
-    BERTH_TRY(PartialBlob partial, PartialBlob::open(store_.rootFd(), digest_, size_));
+    BERTH_TRY(PartialBlob partial,
+              PartialBlob::open(store_.rootFd(), digest_, size_, store_.privateFd()));
     partial_.emplace(std::move(partial));
     resumeFrom_ = partial_->size();
     if (resumeFrom_ > 0) {

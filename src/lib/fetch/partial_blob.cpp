@@ -35,6 +35,7 @@ PartialBlob& PartialBlob::operator=(PartialBlob&& other) noexcept
     if (this != &other) {
         keep();
         storeFd_ = other.storeFd_;
+        privateFd_ = other.privateFd_;
         name_ = std::move(other.name_);
         other.name_.clear();
         fd_ = std::move(other.fd_);
@@ -53,7 +54,8 @@ PartialBlob::~PartialBlob()
     keep();
 }
 
-Result<PartialBlob> PartialBlob::open(int storeFd, const Digest& expected, int64_t expectedSize)
+Result<PartialBlob> PartialBlob::open(int storeFd, const Digest& expected, int64_t expectedSize,
+                                      int privateFd)
 {
     std::string name = nameFor(expected);
     // No O_EXCL: an existing partial is what we came for. O_NOFOLLOW: tmp/
@@ -81,7 +83,9 @@ Result<PartialBlob> PartialBlob::open(int storeFd, const Digest& expected, int64
         size = 0;
     }
     if (::lseek(fd.get(), size, SEEK_SET) < 0) return Error::fromErrno("seek '" + name + "'");
-    return PartialBlob(storeFd, std::move(name), std::move(fd), expected, expectedSize, size);
+    PartialBlob partial(storeFd, std::move(name), std::move(fd), expected, expectedSize, size);
+    partial.privateFd_ = privateFd;
+    return partial;
 }
 
 Result<void> PartialBlob::replay(const std::function<Result<void>(std::string_view)>& sink)
@@ -153,7 +157,7 @@ Result<void> PartialBlob::publish()
     if (::fsync(fd_.get()) < 0) return Error::fromErrno("fsync '" + name_ + "'");
     // Blobs are immutable: read-only for everyone who can reach the store.
     ::fchmod(fd_.get(), 0444);
-    BERTH_CHECK(publishBlob(storeFd_, name_, *expected_));
+    BERTH_CHECK(publishBlob(storeFd_, name_, *expected_, privateFd_));
     fd_.reset();
     name_.clear();
     return ok();

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <berth/base/json.hpp>
+#include <berth/base/log.hpp>
 #include <berth/store/image_index.hpp>
 #include <cstdlib>
 #include <sqlite3.h>
@@ -323,13 +324,20 @@ Result<std::optional<ImageRecord>> ImageIndex::findById(const std::string& id)
 
 Result<std::vector<ImageRecord>> ImageIndex::list()
 {
-    Statement s(db_->handle, "SELECT record FROM images ORDER BY imported_at, id");
+    Statement s(db_->handle, "SELECT record, id FROM images ORDER BY imported_at, id");
     if (!s.valid()) return db_->error("list images");
     std::vector<ImageRecord> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-        BERTH_TRY(ImageRecord r, recordFromJson(s.text(0)));
-        out.push_back(std::move(r));
+        auto r = recordFromJson(s.text(0));
+        if (!r) {
+            // In the system store any member writes records: one bad record
+            // must not deny every member the list, gc or the other images.
+            logWarning("image index: ignoring the malformed record of image '{}': {}", s.text(1),
+                       r.error().message());
+            continue;
+        }
+        out.push_back(std::move(*r));
     }
     if (rc != SQLITE_DONE) return db_->error("list images");
     return out;
@@ -398,6 +406,33 @@ bool isHex(std::string_view s)
 
 } // namespace
 
+namespace
+{
+
+// A record found by a name row carries the name it was asked for, never the
+// record's own: every check of trust (the key's prefix, the signature's
+// identity) is then made against what the user typed. In the system store
+// any member writes both the rows and the records, and a row may point a
+// name at an image signed for another repository.
+ImageRecord askedFor(ImageRecord record, const std::string& name, const std::string& tag)
+{
+    record.name = name;
+    if (!tag.empty()) record.tag = tag;
+    return record;
+}
+
+} // namespace
+
+Result<std::optional<ImageRecord>> ImageIndex::findByName(const std::string& name,
+                                                          const std::string& tag)
+{
+    BERTH_TRY(std::optional<std::string> id, lookupName(name, tag));
+    if (!id) return std::optional<ImageRecord>();
+    BERTH_TRY(std::optional<ImageRecord> record, findById(*id));
+    if (!record) return record;
+    return std::optional<ImageRecord>(askedFor(std::move(*record), name, tag));
+}
+
 Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
 {
     if (reference.empty()) return Error("empty image reference");
@@ -444,10 +479,12 @@ Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
     if (name.find('/') == std::string::npos) candidates.push_back("localhost/" + name);
     for (const auto& candidate : candidates) {
         std::optional<std::string> id;
+        std::string found = tag;
         if (!tag.empty()) {
             BERTH_TRY(id, lookupName(candidate, tag));
         } else {
             BERTH_TRY(id, lookupName(candidate, "latest"));
+            if (id) found = "latest";
             if (!id) {
                 // An ACI asked for without a version: the newest one imported.
                 Statement s(db_->handle, "SELECT names.id FROM names JOIN images ON "
@@ -460,7 +497,7 @@ Result<ImageRecord> ImageIndex::resolve(const std::string& reference)
         }
         if (id) {
             BERTH_TRY(auto record, findById(*id));
-            if (record) return std::move(*record);
+            if (record) return askedFor(std::move(*record), candidate, found);
         }
     }
     return Error("image '" + reference +

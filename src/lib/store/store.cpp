@@ -1,4 +1,5 @@
 #include <berth/base/file.hpp>
+#include <berth/store/private_directory.hpp>
 #include <berth/store/store.hpp>
 #include <berth/store/system_store.hpp>
 #include <cerrno>
@@ -36,6 +37,8 @@ Result<std::string> runtimeDirectory()
         dir = "/run/berth";
     else
         dir = "/tmp/berth-" + std::to_string(::getuid());
+    // Whoever may swap a directory above it could swap it too.
+    BERTH_CHECK(checkPathAbove(dir));
     if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
         return Error::fromErrno("create runtime directory '" + dir + "'");
     struct stat st;
@@ -48,16 +51,49 @@ Result<std::string> runtimeDirectory()
     return dir;
 }
 
+namespace
+{
+
+// Opens the directory `path` (made 0700 with any missing parents first) as
+// the caller's private directory: checked above and at it, so that nobody
+// else can read, change or swap what is stored there.
+Result<UniqueFd> openPrivateRoot(const std::string& path)
+{
+    // Before anything is made: a path others control is refused, not used.
+    BERTH_CHECK(checkPathAbove(path));
+    auto fd = openPath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!fd && fd.error().errnum() == ENOENT) {
+        BERTH_CHECK(makePrivateDirectories(path).context("create store '" + path + "'"));
+        fd = openPath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    BERTH_TRY(UniqueFd dir, std::move(fd).context("open store '" + path + "'"));
+    // The fd, not the path: what was checked is what is used.
+    BERTH_CHECK(checkPrivateDirectory(dir.get(), path));
+    return dir;
+}
+
+Result<void> makeSubdirectories(int dirFd, const std::string& root,
+                                std::initializer_list<const char*> subdirectories)
+{
+    for (const char* sub : subdirectories)
+        if (::mkdirat(dirFd, sub, 0700) < 0 && errno != EEXIST)
+            return Error::fromErrno("create '" + root + "/" + sub + "'");
+    return ok();
+}
+
+} // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& root)
 {
     if (root.empty() || root[0] != '/')
         return Error("store root '" + root + "' must be an absolute path");
-    for (const char* sub : {"", "/blobs/sha256", "/blobs/sha512", "/tmp", "/trees", "/pods"})
-        BERTH_CHECK(makeDirectories(root + sub, 0755).context("create store '" + root + "'"));
     std::unique_ptr<Store> store(new Store());
+    BERTH_TRY(store->rootFd_, openPrivateRoot(root));
+    BERTH_CHECK(
+        makeSubdirectories(store->rootFd_.get(), root,
+                           {"blobs", "blobs/sha256", "blobs/sha512", "tmp", "trees", "pods"}));
     store->root_ = root;
     store->privateRoot_ = root;
-    BERTH_TRY(store->rootFd_, openDirectory(root));
     BERTH_TRY(store->index_, ImageIndex::open(root + "/index.db"));
     return store;
 }
@@ -81,9 +117,14 @@ Result<std::unique_ptr<Store>> Store::openSystem(const std::string& sharedRoot,
     store->system_ = true;
     BERTH_CHECK(checkSystemStoreAccess(sharedRoot));
     BERTH_TRY(store->rootFd_, openDirectory(sharedRoot));
-    for (const char* sub : {"", "/trees", "/pods"})
-        BERTH_CHECK(makeDirectories(privateRoot + sub, 0700)
-                        .context("create your part of the system store, '" + privateRoot + "'"));
+    // Root's part is the shared store itself, which keeps its group rules.
+    if (privateRoot != sharedRoot) {
+        BERTH_TRY(store->privateFd_,
+                  openPrivateRoot(privateRoot)
+                      .context("your part of the system store, '" + privateRoot + "'"));
+        BERTH_CHECK(makeSubdirectories(store->privateFd_.get(), privateRoot,
+                                       {"trees", "pods", "blobs", "blobs/sha256", "blobs/sha512"}));
+    }
     BERTH_TRY(store->index_, ImageIndex::open(sharedRoot + "/index/index.db", true));
     return store;
 }
@@ -96,9 +137,19 @@ std::string Store::blobPath(const Digest& digest) const
 bool Store::hasBlob(const Digest& digest) const
 {
     struct stat st;
-    return ::fstatat(rootFd_.get(), ("blobs/" + digest.blobPath()).c_str(), &st,
-                     AT_SYMLINK_NOFOLLOW) == 0 &&
+    std::string name = "blobs/" + digest.blobPath();
+    if (privateFd_ && ::fstatat(privateFd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode))
+        return true;
+    return ::fstatat(rootFd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
            S_ISREG(st.st_mode);
+}
+
+bool Store::hasVerifiedBlob(const Digest& digest) const
+{
+    if (!system_) return hasBlob(digest);
+    // openBlob re-hashes the shared blob in the system store.
+    return openBlob(digest).has_value();
 }
 
 Error Store::corruptBlob(const Digest& digest, const Digest& actual) const
@@ -106,16 +157,23 @@ Error Store::corruptBlob(const Digest& digest, const Digest& actual) const
     if (system_)
         return Error("blob " + digest.str() + " in the system store '" + root_ +
                      "' was modified after it was stored (its content hashes to " + actual.str() +
-                     "); refusing to use it: ask an administrator to remove " + blobPath(digest));
+                     "); refusing to use it: fetch the image again to keep a verified copy of " +
+                     "your own, and ask an administrator to remove " + blobPath(digest));
     return Error("blob " + digest.str() + " in the store is corrupt (its content hashes to " +
                  actual.str() + "); remove the image and fetch it again");
 }
 
 Result<UniqueFd> Store::openBlob(const Digest& digest) const
 {
-    BERTH_TRY(UniqueFd fd,
-              openAt(rootFd_.get(), "blobs/" + digest.blobPath(), O_RDONLY | O_NOFOLLOW)
-                  .context("blob " + digest.str()));
+    std::string name = "blobs/" + digest.blobPath();
+    // A member's own copy, made from bytes it checked, in a directory
+    // nobody else may enter: kept because the shared name held other bytes.
+    if (privateFd_) {
+        auto own = openAt(privateFd_.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (own) return own;
+    }
+    BERTH_TRY(UniqueFd fd, openAt(rootFd_.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+                               .context("blob " + digest.str()));
     if (system_) {
         // Another member owns this file and could have changed it since.
         // Readers of the fd verify again while they stream (a change after
@@ -131,10 +189,13 @@ Result<UniqueFd> Store::openBlob(const Digest& digest) const
 
 Result<std::string> Store::readBlob(const Digest& digest, size_t maxBytes) const
 {
-    BERTH_TRY(UniqueFd fd,
-              openAt(rootFd_.get(), "blobs/" + digest.blobPath(), O_RDONLY | O_NOFOLLOW)
-                  .context("blob " + digest.str()));
-    BERTH_TRY(std::string data, readAll(fd.get(), maxBytes).context("read blob " + digest.str()));
+    std::string name = "blobs/" + digest.blobPath();
+    auto fd = privateFd_ ? openAt(privateFd_.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+                         : Result<UniqueFd>(Error("no private part", ENOENT));
+    if (!fd) fd = openAt(rootFd_.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    BERTH_TRY(UniqueFd opened, std::move(fd).context("blob " + digest.str()));
+    BERTH_TRY(std::string data,
+              readAll(opened.get(), maxBytes).context("read blob " + digest.str()));
     Digest actual = Hasher::hash(digest.algorithm(), data);
     if (!(actual == digest)) return corruptBlob(digest, actual);
     return data;
@@ -144,13 +205,13 @@ Result<BlobWriter> Store::newBlob(DigestAlgorithm algorithm)
 {
     std::string name = "tmp/blob-" + randomHex(8);
     BERTH_TRY(UniqueFd fd, openAt(rootFd_.get(), name, O_WRONLY | O_CREAT | O_EXCL, 0600));
-    return BlobWriter(rootFd_.get(), name, std::move(fd), algorithm);
+    return BlobWriter(rootFd_.get(), name, std::move(fd), algorithm, privateFd_.get());
 }
 
 Result<Digest> Store::putBlob(std::string_view data, DigestAlgorithm algorithm)
 {
     Digest digest = Hasher::hash(algorithm, data);
-    if (hasBlob(digest)) return digest;
+    if (hasVerifiedBlob(digest)) return digest;
     BERTH_TRY(BlobWriter writer, newBlob(algorithm));
     BERTH_CHECK(writer.write(data));
     return writer.commit(digest);

@@ -106,6 +106,42 @@ Result<void> checkKey(const ImageRecord& image, const KeyringPaths& keyrings)
     return trusted;
 }
 
+// The repository a stored simple-signing reference ("host/repo:tag" or
+// "host/repo@sha256:…") names.
+std::string repositoryOf(std::string reference)
+{
+    reference = reference.substr(0, reference.find('@'));
+    size_t slash = reference.rfind('/');
+    size_t colon = reference.rfind(':');
+    if (colon != std::string::npos && (slash == std::string::npos || colon > slash))
+        reference.resize(colon);
+    return reference;
+}
+
+// In the system store a name row is another member's word: the image it
+// points at must be signed for that name, whatever its record says. Only
+// the stored signature's claimed identity is read here (no gpg); the
+// engine verifies the signature itself (checkSystemStoreImage).
+Result<void> checkSignedForName(const Store& store, const ImageRecord& image)
+{
+    if (!store.isSystem() || image.format != ImageFormat::Oci || !image.manifestDigest ||
+        image.name.empty())
+        return ok();
+    auto text = store.index().getCache("simple-signing:" + image.manifestDigest->str());
+    if (!text || !*text) return ok(); // verifyStoredSignature says it is missing
+    auto stored = parseJson(**text, "stored signatures");
+    if (!stored || !stored->is_object() || !stored->contains("reference") ||
+        !(*stored)["reference"].is_string())
+        return ok(); // and that it is unreadable
+    std::string signedFor = repositoryOf((*stored)["reference"].get<std::string>());
+    if (signedFor == image.name) return ok();
+    return Error("image '" + image.name + "' in the system store is " + image.id +
+                 ", signed for '" + signedFor + "' by key " + image.verifiedBy +
+                 ", not for the name you asked for; refusing it (a member pointed the name at " +
+                 "another repository's image): fetch '" + image.name +
+                 "' from its registry, and tell an administrator");
+}
+
 } // namespace
 
 Result<void> checkStillTrusted(const std::string& imageName, const std::string& fingerprint,
@@ -130,6 +166,7 @@ Result<void> checkStoredImageTrust(const Store& store, const ImageRecord& image,
                                    const KeyringPaths& keyrings)
 {
     if (!wasVerified(image)) return ok();
+    BERTH_CHECK(checkSignedForName(store, image));
     BERTH_CHECK(checkKey(image, keyrings));
     return checkStoredDigestChain(store, image);
 }

@@ -82,6 +82,56 @@ TEST_CASE("images are found by name, tag, ID and unique ID prefix")
     CHECK(removeTree(root));
 }
 
+TEST_CASE("an image found by a name carries that name, not its record's")
+{
+    std::string root = tempDir();
+    auto store = Store::open(root);
+    REQUIRE(store);
+    ImageIndex& index = (*store)->index();
+    ImageRecord tool = makeRecord("tool", "attacker.example/tool", "latest");
+    REQUIRE(index.putImage(tool));
+    // Another name pointed at it, as any member of a shared store may.
+    REQUIRE(index.tag("registry.example.com/prod/app", "latest", tool.id));
+
+    auto asked = index.resolve("registry.example.com/prod/app");
+    REQUIRE(asked);
+    CHECK(asked->id == tool.id);
+    CHECK(asked->name == "registry.example.com/prod/app");
+    auto byName = index.findByName("registry.example.com/prod/app", "latest");
+    REQUIRE(byName);
+    REQUIRE(*byName);
+    CHECK((*byName)->name == "registry.example.com/prod/app");
+    // By ID there is no name but the record's.
+    CHECK(index.resolve(tool.id)->name == "attacker.example/tool");
+    CHECK(removeTree(root));
+}
+
+TEST_CASE("a malformed record is skipped by list, and the others stay usable")
+{
+    std::string root = tempDir();
+    auto store = Store::open(root);
+    REQUIRE(store);
+    ImageIndex& index = (*store)->index();
+    ImageRecord good = makeRecord("good", "localhost/good", "latest");
+    REQUIRE(index.putImage(good));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2((root + "/index.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) ==
+            SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "INSERT INTO images (id, imported_at, record) VALUES "
+                         "('sha256:bad', 1, '{not json')",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+
+    auto all = index.list();
+    REQUIRE(all);
+    REQUIRE(all->size() == 1);
+    CHECK(all->front().id == good.id);
+    CHECK(index.referencedBlobs());
+    CHECK(index.resolve("localhost/good")->id == good.id);
+    CHECK(removeTree(root));
+}
+
 TEST_CASE("the index survives a writer killed mid-transaction")
 {
     std::string root = tempDir();
