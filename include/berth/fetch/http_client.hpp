@@ -51,8 +51,8 @@ struct HttpRequest {
     int64_t expectedBytes = -1;
 };
 
-// How long one request may take in all: HttpOptions::deadlineSeconds, and as
-// many again for each MiB of the answer (the declared size, else its
+// How long one request may take in all: twice HttpOptions::deadlineSeconds,
+// and as many again for each MiB of the answer (the declared size, else its
 // Content-Length, else what has arrived), counted up to maxBytes. So a
 // transfer must average a MiB per deadlineSeconds.
 struct RequestDeadline {

@@ -112,7 +112,9 @@ std::chrono::milliseconds RequestDeadline::limitFor(int64_t bytes) const
     constexpr int64_t mib = 1 << 20;
     int64_t perMiB = std::max<int64_t>(seconds, 1) * 1000;
     int64_t mibs = (std::max<int64_t>(bytes, 0) + mib - 1) / mib;
-    return std::chrono::milliseconds(perMiB * (1 + mibs));
+    // Twice the stall limit at least: a server that sends nothing is the
+    // stall limit's to report (and retry), as "no HTTP answer".
+    return std::chrono::milliseconds(perMiB * (2 + mibs));
 }
 
 bool RequestDeadline::check(int64_t contentLength, int64_t received)
