@@ -3,7 +3,9 @@
 #include <berth/fetch/fetcher.hpp>
 #include <berth/image/importer.hpp>
 #include <berth/image/reference.hpp>
+#include <berth/render/extract_limits.hpp>
 #include <berth/render/fetch_unpacking.hpp>
+#include <berth/render/render.hpp>
 #include <berth/trust/verified_import.hpp>
 #include <fmt/format.h>
 #include <memory>
@@ -22,6 +24,7 @@ struct FetchOptions {
     std::string pull = "update";
     std::string signature; // --signature FILE
     long timeout = 30;     // seconds without a byte before a transfer is abandoned
+    uint64_t maxInflateRatio = ExtractLimits::fromEnvironment().maxInflateRatio;
 };
 
 // Registries, https:// ACIs and appc discovery go to the fetch library.
@@ -40,6 +43,8 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
     remote.progress = context.quiet ? ProgressMode::Quiet : ProgressMode::Auto;
     remote.connectTimeoutSeconds = options.timeout;
     remote.lowSpeedSeconds = options.timeout;
+    remote.limits = ExtractLimits::fromEnvironment();
+    remote.limits.maxInflateRatio = options.maxInflateRatio;
     remote.os = import.os;
     remote.architecture = import.architecture;
     // A registry image is left ready to run, its layers unpacked into the
@@ -47,7 +52,9 @@ int fetchRemote(Context& context, Store& store, const ImageReference& reference,
     // diff_ids, which the download then skips. The system store holds only
     // blobs for its members, so a fetch into it (often by an administrator
     // for others) unpacks nothing and checks the diff_ids while downloading.
-    if (!store.isSystem()) remote.unpacking = unpackIntoTreeCache(store, RenderOptions{});
+    RenderOptions render;
+    render.limits = remote.limits;
+    if (!store.isSystem()) remote.unpacking = unpackIntoTreeCache(store, render);
     auto record = fetchRemoteImage(store, reference, remote);
     if (!record) return fail(record.error());
     fmt::print("{}\n", record->id);
@@ -111,9 +118,15 @@ void addFetchCommand(CLI::App& app, Context& context, Action& action)
         ->capture_default_str();
     cmd->add_option("--timeout", options->timeout,
                     "Seconds a connection or transfer may go without a byte before it is "
-                    "abandoned (and retried)")
+                    "abandoned (and retried); a request must also end within as many seconds "
+                    "again per MiB it brings")
         ->capture_default_str()
         ->check(CLI::Range(1L, 3600L));
+    cmd->add_option("--max-inflate-ratio", options->maxInflateRatio,
+                    "Times its compressed size a layer may inflate to (at least 64 MiB) before "
+                    "it is refused as a decompression bomb")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
     cmd->add_option("--platform", options->platform,
                     "Platform to choose from an image index (default: the host's)");
     cmd->add_option("--signature", options->signature,

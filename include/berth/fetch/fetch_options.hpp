@@ -3,6 +3,7 @@
 #include <berth/base/result.hpp>
 #include <berth/fetch/progress.hpp>
 #include <berth/image/image_record.hpp>
+#include <berth/render/extract_limits.hpp>
 #include <berth/store/digest.hpp>
 #include <functional>
 #include <optional>
@@ -56,6 +57,10 @@ struct FetchOptions {
     long connectTimeoutSeconds = 30;
     long lowSpeedSeconds = 30;
     int maxAttempts = 5;
+    // A layer declared larger than limits.maxBytes is refused before its
+    // download, one that inflates past limits.inflateLimit() while it is
+    // checked (the unpacking applies the same limits).
+    ExtractLimits limits;
     // Set by callers that unpack registry images before recording them.
     std::optional<LayerUnpacking> unpacking;
 };

@@ -2,7 +2,9 @@
 
 #include <berth/base/result.hpp>
 #include <berth/fetch/retry_policy.hpp>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +26,11 @@ struct HttpOptions {
     // abandoned (and retried): a stalled server must not hang a fetch.
     long lowSpeedBytes = 1;
     long lowSpeedSeconds = 30;
+    // Every request also has a deadline (RequestDeadline): this many
+    // seconds, and as many again per MiB it is expected to bring. Above the
+    // stall limit: a server trickling a byte a second must not keep a fetch
+    // alive for days.
+    long deadlineSeconds = 30;
     long maxRedirects = 8;
     RetryPolicy retry;
     // Per-host CA directories, searched as certs.d/HOST[:PORT]/*.crt. Empty:
@@ -39,7 +46,31 @@ struct HttpRequest {
     // exceeding it is an error.
     size_t maxResponseBytes = 4 << 20;
     std::optional<std::pair<std::string, std::string>> basicAuth; // user, password
+    // The size of the answer when known (a blob's declared size), for the
+    // deadline; else it goes by Content-Length, at most maxResponseBytes.
+    int64_t expectedBytes = -1;
 };
+
+// How long one request may take in all: twice HttpOptions::deadlineSeconds,
+// and as many again for each MiB of the answer (the declared size, else its
+// Content-Length, else what has arrived), counted up to maxBytes. So a
+// transfer must average a MiB per deadlineSeconds.
+struct RequestDeadline {
+    std::chrono::steady_clock::time_point start;
+    long seconds = 30;
+    int64_t expectedBytes = -1; // -1: unknown
+    int64_t maxBytes = -1;      // -1: no bound
+    bool passed = false;        // set when the transfer was stopped for it
+
+    // The limit for an answer of `bytes`.
+    std::chrono::milliseconds limitFor(int64_t bytes) const;
+    // Is the limit passed, given what the transfer knows now?
+    bool check(int64_t contentLength, int64_t received);
+};
+
+// The one line for a request stopped by its deadline, naming it.
+Error deadlineError(const std::string& method, const std::string& url,
+                    const RequestDeadline& deadline, int64_t received);
 
 struct HttpResponse {
     long status = 0;
@@ -76,8 +107,9 @@ public:
     Result<HttpResponse> send(const HttpRequest& request);
 
     // Applies TLS (with certs.d CAs for the URL's host), protocol, timeout and
-    // redirect settings to an easy handle about to fetch `url`.
-    Result<void> configure(CURL* easy, const std::string& url);
+    // redirect settings to an easy handle about to fetch `url`, and watches
+    // `deadline` (started now) during the transfer.
+    Result<void> configure(CURL* easy, const std::string& url, RequestDeadline* deadline);
 
     // The certs.d directories that apply to `hostPort`, for messages.
     std::vector<std::string> certsDirectoriesFor(const std::string& hostPort) const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <berth/fetch/blob_fetch_lock.hpp>
 #include <berth/fetch/parallel_download.hpp>
 #include <berth/fetch/partial_blob.hpp>
 #include <berth/image/image_record.hpp>
@@ -11,12 +12,6 @@
 
 namespace berth
 {
-
-// The name of the flock(2) file that serialises fetches of one blob across
-// processes: tmp/fetch-ALG-HEX.lock. It is never removed while berth runs
-// (a removed lock file lets two holders in); gc may remove it under the
-// store's exclusive lock, when no fetch can hold it.
-std::string blobFetchLockName(const Digest& digest);
 
 // Computes the diff_id of a blob already in the store by decompressing it,
 // so that a layer skipped because another image brought it is recorded with
@@ -32,6 +27,9 @@ Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob);
 // download resumes after them; if the whole then fails the digest, the
 // partial is emptied and the blob downloaded again from the start, once.
 //
+// Decompressing stops with an error past `maxPlainBytes` (a decompression
+// bomb is refused before it has cost much CPU).
+//
 // When the caller unpacks the layer before recording the image
 // (DiffIdCheck::WhenUnpacked, see LayerUnpacking), the unpacking checks the
 // diff_id and the download only hashes the compressed bytes.
@@ -45,7 +43,8 @@ public:
 
     LayerDownload(Store& store, std::string label, std::string url, Digest digest, int64_t size,
                   std::string mediaType, std::optional<Digest> diffId,
-                  DiffIdCheck diffIdCheck = DiffIdCheck::WhileDownloading);
+                  DiffIdCheck diffIdCheck = DiffIdCheck::WhileDownloading,
+                  uint64_t maxPlainBytes = UINT64_MAX);
 
     std::string label() const override { return label_; }
     std::string url() const override { return url_; }
@@ -61,6 +60,8 @@ public:
 
     // Set once finished or skipped.
     const std::optional<LayerRecord>& record() const { return record_; }
+    // This download put the blob into the store (it was not there before).
+    bool published() const { return published_; }
 
 private:
     Result<void> feed(std::string_view plain);
@@ -77,7 +78,7 @@ private:
     std::string mediaType_;
     std::optional<Digest> expectedDiffId_;
     bool hashPlain_; // DiffIdCheck::WhileDownloading
-    FileLock lock_;
+    BlobFetchLock lock_;
     // Declared after the lock: destroyed (kept or removed) while it is held.
     std::optional<PartialBlob> partial_;
     int64_t resumeFrom_ = 0;
@@ -88,6 +89,9 @@ private:
     std::unique_ptr<Decompressor> decompressor_;
     std::string head_; // the first bytes, until there are enough to tell the compression
     std::optional<Error> plainError_; // the layer did not decompress
+    uint64_t maxPlainBytes_;
+    uint64_t plainBytes_ = 0;
+    bool published_ = false;
     std::optional<LayerRecord> record_;
 };
 

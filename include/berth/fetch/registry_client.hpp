@@ -7,6 +7,7 @@
 #include <berth/fetch/www_authenticate.hpp>
 #include <berth/store/digest.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -77,6 +78,8 @@ private:
     std::string baseUrl_; // "https://host:port", chosen on first use
     std::optional<std::string> authHeader_;
     std::optional<AuthChallenge> challenge_;
+    std::set<std::string> credentialsSentTo_; // token servers told once (--debug)
+    std::set<std::string> warnedRealms_;      // realms refused the credentials
 };
 
 } // namespace berth

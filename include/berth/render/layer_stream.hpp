@@ -33,6 +33,7 @@ public:
         std::optional<Digest> blob;     // digest of the bytes as stored
         std::optional<Digest> diffId;   // digest of the uncompressed tar
         uint64_t maxBytes = UINT64_MAX; // uncompressed bytes allowed
+        std::string maxBytesWhy;        // said after the limit when it is passed
     };
 
     static Result<LayerStream> open(UniqueFd blobFd, const Expect& expect);

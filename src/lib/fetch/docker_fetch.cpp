@@ -1,4 +1,6 @@
 #include <berth/base/log.hpp>
+#include <berth/base/scope_exit.hpp>
+#include <berth/fetch/blob_fetch_lock.hpp>
 #include <berth/fetch/credentials.hpp>
 #include <berth/fetch/docker_fetch.hpp>
 #include <berth/fetch/fetch_stage.hpp>
@@ -17,6 +19,12 @@
 // The image area's last import step, shared so that a pulled image is
 // recorded exactly like an imported one.
 #include "src/lib/image/oci_image_commit.hpp"
+
+#include <algorithm>
+#include <dirent.h>
+#include <map>
+#include <set>
+#include <unistd.h>
 
 namespace berth
 {
@@ -61,20 +69,81 @@ std::string shortDigest(const Digest& d)
     return d.algorithmName() + ":" + d.hex().substr(0, 12);
 }
 
+struct FetchedConfig {
+    std::string text;
+    bool stored = false; // put into the store by this fetch
+};
+
 // The config, from the store when an earlier pull brought it, else from the
 // registry under the blob's fetch lock, so that concurrent pulls of one
 // image download it once.
-Result<std::string> fetchConfig(Store& store, RegistryClient& registry, const OciDescriptor& d)
+Result<FetchedConfig> fetchConfig(Store& store, RegistryClient& registry, const OciDescriptor& d)
 {
     if (d.size > static_cast<int64_t>(kMaxConfigBytes))
         return Error("config " + d.digest.str() + " is too large (" + std::to_string(d.size) +
                      " bytes)");
-    BERTH_TRY(FileLock lock, FileLock::acquire(store.rootFd(), blobFetchLockName(d.digest),
-                                               FileLock::Mode::Exclusive));
-    if (store.hasVerifiedBlob(d.digest)) return store.readBlob(d.digest, kMaxConfigBytes);
+    BERTH_TRY(BlobFetchLock lock, BlobFetchLock::acquire(store.rootFd(), d.digest));
+    if (store.hasVerifiedBlob(d.digest)) {
+        BERTH_TRY(std::string text, store.readBlob(d.digest, kMaxConfigBytes));
+        return FetchedConfig{std::move(text), false};
+    }
     BERTH_TRY(std::string text, registry.getBlob(d.digest, d.size, kMaxConfigBytes));
     BERTH_CHECK(store.putBlob(text, d.digest.algorithm()).context("store config"));
-    return text;
+    return FetchedConfig{std::move(text), true};
+}
+
+// Removes what berths that died left in tmp/: partial blobs and fetch
+// locks that no live berth holds (a live one holds the blob's fetch lock
+// while its partial exists). The partials of `keep`, the blobs this fetch
+// wants, stay for it to resume.
+void sweepAbandonedPartials(Store& store, const std::set<std::string>& keep)
+{
+    std::set<std::string> digests;
+    if (DIR* dir = ::opendir(store.path("tmp").c_str())) {
+        while (dirent* e = ::readdir(dir)) {
+            std::string_view name = e->d_name;
+            if (name.starts_with("partial-")) {
+                name.remove_prefix(8);
+            } else if (name.starts_with("fetch-") && name.ends_with(".lock")) {
+                name.remove_prefix(6);
+                name.remove_suffix(5);
+            } else {
+                continue;
+            }
+            auto dash = name.find('-');
+            if (dash == std::string_view::npos) continue;
+            std::string text =
+                std::string(name.substr(0, dash)) + ":" + std::string(name.substr(dash + 1));
+            if (!keep.count(text)) digests.insert(text);
+        }
+        ::closedir(dir);
+    }
+    for (const auto& text : digests) {
+        auto digest = Digest::parse(text);
+        if (!digest) continue;
+        auto lock = BlobFetchLock::tryAcquire(store.rootFd(), *digest);
+        if (!lock || !lock->isHeld()) continue;
+        std::string partial = PartialBlob::nameFor(*digest);
+        if (::unlinkat(store.rootFd(), partial.c_str(), 0) == 0)
+            logDebug("removed {}, left by a berth that is gone", partial);
+    }
+}
+
+// A refused image leaves the store as it was: the blobs this fetch stored
+// go again, each under its fetch lock.
+void removeStoredBlobs(Store& store, const std::vector<Digest>& blobs)
+{
+    for (const auto& digest : blobs) {
+        auto lock = BlobFetchLock::acquire(store.rootFd(), digest);
+        if (!lock) {
+            logDebug("cannot remove {} of the refused image: {}", digest.str(),
+                     lock.error().message());
+            continue;
+        }
+        if (auto removed = store.removeBlob(digest); !removed)
+            logDebug("cannot remove {} of the refused image: {}", digest.str(),
+                     removed.error().message());
+    }
 }
 
 // The outcome of checking a registry image's signatures, and what to keep
@@ -181,21 +250,58 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     // gc holds the store lock exclusively: it must not collect blobs that we
     // have stored (the config first) before the index names them.
     BERTH_TRY(FileLock storeLock, store.lock(FileLock::Mode::Shared));
-    BERTH_TRY(std::string configText, fetchConfig(store, registry, manifest.config));
+    std::set<std::string> wanted{manifest.config.digest.str()};
+    for (const auto& d : manifest.layers)
+        wanted.insert(d.digest.str());
+    sweepAbandonedPartials(store, wanted);
+
+    // Whatever this fetch stores goes again if the image is refused.
+    std::vector<Digest> storedBlobs;
+    std::vector<std::unique_ptr<LayerDownload>> layers;
+    ScopeExit removeRefused([&] {
+        for (const auto& layer : layers)
+            if (layer->published()) storedBlobs.push_back(layer->record()->blob);
+        removeStoredBlobs(store, storedBlobs);
+    });
+
+    BERTH_TRY(FetchedConfig fetchedConfig, fetchConfig(store, registry, manifest.config));
+    if (fetchedConfig.stored) storedBlobs.push_back(manifest.config.digest);
+    const std::string& configText = fetchedConfig.text;
     BERTH_TRY(OciImageConfig config,
               parseOciConfig(configText, where + ": config " + manifest.config.digest.str()));
     BERTH_CHECK(checkDiffIdCount(manifest, config, where));
 
-    std::vector<std::unique_ptr<LayerDownload>> layers;
+    // Each distinct blob is downloaded once and used at every position that
+    // lists it (converted Docker images repeat their empty layer).
     std::vector<Download*> downloads;
+    std::vector<size_t> downloadAt; // per manifest position: its entry in `layers`
+    std::map<std::string, size_t> firstPosition;
     for (size_t i = 0; i < manifest.layers.size(); ++i) {
         const OciDescriptor& d = manifest.layers[i];
+        if (d.size > static_cast<int64_t>(options.limits.maxBytes))
+            return Error(where + ": layer " + d.digest.str() + " is declared at " +
+                         std::to_string(d.size) + " bytes, more than the limit of " +
+                         std::to_string(options.limits.maxBytes) +
+                         " (BERTH_MAX_LAYER_BYTES); refusing it");
+        auto [first, fresh] = firstPosition.emplace(d.digest.str(), i);
+        if (!fresh) {
+            const OciDescriptor& earlier = manifest.layers[first->second];
+            if (!(config.diffIds[i] == config.diffIds[first->second]) || d.size != earlier.size)
+                return Error(where + ": layer " + d.digest.str() +
+                             " is listed twice with different sizes or diff_ids; the image is "
+                             "inconsistent, rebuild and push it again");
+            downloadAt.push_back(downloadAt[first->second]);
+            continue;
+        }
         auto check = options.unpacking && options.unpacking->willUnpack(config.diffIds[i])
                          ? LayerDownload::DiffIdCheck::WhenUnpacked
                          : LayerDownload::DiffIdCheck::WhileDownloading;
+        uint64_t maxPlain =
+            options.limits.inflateLimit(static_cast<uint64_t>(std::max<int64_t>(d.size, 0)));
+        downloadAt.push_back(layers.size());
         layers.push_back(std::make_unique<LayerDownload>(
             store, shortDigest(d.digest), registry.blobUrl(d.digest), d.digest, d.size, d.mediaType,
-            config.diffIds[i], check));
+            config.diffIds[i], check, maxPlain));
         downloads.push_back(layers.back().get());
     }
     DownloadHooks hooks;
@@ -213,8 +319,8 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     record.tag = ref.digest ? std::string() : ref.tag;
     record.source = "docker://" + ref.str();
     record.verifiedBy = verifiedBy;
-    for (const auto& layer : layers)
-        record.layers.push_back(*layer->record());
+    for (size_t at : downloadAt)
+        record.layers.push_back(*layers[at]->record());
     // Unpacked (and the diff_ids checked) before the index names the image.
     if (options.unpacking) BERTH_CHECK(options.unpacking->unpack(record).context(where));
     // Kept for `berth image verify`, before the record names the image.
@@ -224,6 +330,7 @@ Result<ImageRecord> fetchDockerImage(Store& store, HttpClient& http, const Docke
     BERTH_TRY(ImageRecord committed,
               commitOciImage(store, std::move(record), doc.body, doc.digest, manifest, configText)
                   .context(where));
+    removeRefused.release();
     if (ref.digest)
         BERTH_CHECK(store.index().putCache(manifestCacheKey(*ref.digest), committed.id));
     return committed;

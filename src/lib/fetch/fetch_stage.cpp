@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <berth/base/file.hpp>
 #include <berth/base/log.hpp>
 #include <berth/base/scope_exit.hpp>
@@ -265,45 +266,55 @@ Result<void> runDownloadsInStage(Store& store, HttpClient& http,
                                  const std::vector<Download*>& downloads,
                                  const DownloadHooks& hooks, Progress& progress, int parallel)
 {
-    // Stage0 starts every download: the fetch locks are held here, for the
+    // Stage0 starts the downloads: the fetch locks are held here, for the
     // whole of the stage and the commit after it, so concurrent berths still
-    // download each blob once.
-    std::vector<Download*> go;
-    for (Download* d : downloads) {
-        // Bounded by whoever holds the lock, as in runDownloads.
-        while (true) {
-            BERTH_TRY(DownloadStart start, d->begin());
-            if (start == DownloadStart::Go) {
-                go.push_back(d);
-                break;
-            }
-            if (start == DownloadStart::Skip) {
-                progress.finish(progress.add(d->label(), d->expectedSize()),
-                                "already in the store");
-                break;
-            }
-            logInfo("{}: another berth is fetching it; waiting", d->label());
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-    }
-    if (go.empty()) return ok();
-
-    // The credentials were resolved in stage0 before any of this (by
-    // findCredential, which runs credential helpers: the stage may not
-    // execute programs), and the first token is asked for here. The stage
-    // asks again only when the registry refuses the token mid-download;
-    // that refresh (RegistryClient::authorization) sends the username and
-    // password the stage holds in its copy of stage0's memory to the token
-    // server, and reads no file and runs no program.
+    // download each blob once. A begun download holds two fds (its lock and
+    // its partial blob) until it is committed, so they are begun a window at
+    // a time, each window in a stage of its own: the fds a fetch holds grow
+    // with the transfers in flight, not with the image's layer count.
+    size_t window = static_cast<size_t>(std::max(1, parallel)) * 8;
     std::optional<std::string> authHeader;
-    if (hooks.authorization) {
-        BERTH_TRY(authHeader, hooks.authorization(false));
-    }
+    bool authorized = false;
+    for (size_t next = 0; next < downloads.size();) {
+        std::vector<Download*> go;
+        while (next < downloads.size() && go.size() < window) {
+            Download* d = downloads[next++];
+            // Bounded by whoever holds the lock, as in runDownloads.
+            for (bool told = false;;) {
+                BERTH_TRY(DownloadStart start, d->begin());
+                if (start == DownloadStart::Go) {
+                    go.push_back(d);
+                    break;
+                }
+                if (start == DownloadStart::Skip) {
+                    progress.finish(progress.add(d->label(), d->expectedSize()),
+                                    "already in the store");
+                    break;
+                }
+                if (!told) logInfo("{}: another berth is fetching it; waiting", d->label());
+                told = true;
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+        if (go.empty()) continue;
 
-    // Bytes an earlier berth left that fail the digest are dropped and the
-    // blob fetched again from the start: a second stage, once.
-    for (int round = 0; round < 2 && !go.empty(); ++round) {
-        BERTH_TRY(go, runStageRound(store, http, go, hooks, authHeader, progress, parallel));
+        // The credentials were resolved in stage0 before any of this (by
+        // findCredential, which runs credential helpers: the stage may not
+        // execute programs), and the first token is asked for here. The
+        // stage asks again only when the registry refuses the token
+        // mid-download; that refresh (RegistryClient::authorization) sends
+        // the username and password the stage holds in its copy of stage0's
+        // memory to the token server, and reads no file and runs no program.
+        if (hooks.authorization && !authorized) {
+            BERTH_TRY(authHeader, hooks.authorization(false));
+            authorized = true;
+        }
+
+        // Bytes an earlier berth left that fail the digest are dropped and
+        // the blob fetched again from the start: a second stage, once.
+        for (int round = 0; round < 2 && !go.empty(); ++round) {
+            BERTH_TRY(go, runStageRound(store, http, go, hooks, authHeader, progress, parallel));
+        }
     }
     return ok();
 }

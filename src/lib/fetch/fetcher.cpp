@@ -19,6 +19,7 @@ HttpOptions httpOptionsFor(const FetchOptions& options)
     http.allowHttp = options.allowHttp;
     http.connectTimeoutSeconds = options.connectTimeoutSeconds;
     http.lowSpeedSeconds = options.lowSpeedSeconds;
+    http.deadlineSeconds = options.lowSpeedSeconds;
     http.retry.maxAttempts = options.maxAttempts;
     return http;
 }

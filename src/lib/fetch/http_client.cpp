@@ -99,7 +99,44 @@ size_t collectHeader(char* data, size_t size, size_t count, void* user)
     return n;
 }
 
+int onTransferInfo(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t)
+{
+    auto* deadline = static_cast<RequestDeadline*>(user);
+    return deadline->check(static_cast<int64_t>(total), static_cast<int64_t>(now)) ? 1 : 0;
+}
+
 } // namespace
+
+std::chrono::milliseconds RequestDeadline::limitFor(int64_t bytes) const
+{
+    constexpr int64_t mib = 1 << 20;
+    int64_t perMiB = std::max<int64_t>(seconds, 1) * 1000;
+    int64_t mibs = (std::max<int64_t>(bytes, 0) + mib - 1) / mib;
+    // Twice the stall limit at least: a server that sends nothing is the
+    // stall limit's to report (and retry), as "no HTTP answer".
+    return std::chrono::milliseconds(perMiB * (2 + mibs));
+}
+
+bool RequestDeadline::check(int64_t contentLength, int64_t received)
+{
+    int64_t bytes = std::max({expectedBytes, contentLength, received});
+    if (maxBytes >= 0) bytes = std::min(bytes, maxBytes);
+    if (std::chrono::steady_clock::now() - start <= limitFor(bytes)) return false;
+    passed = true;
+    return true;
+}
+
+Error deadlineError(const std::string& method, const std::string& url,
+                    const RequestDeadline& deadline, int64_t received)
+{
+    auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                 deadline.start);
+    return Error(method + " " + url + " timed out: " + std::to_string(received) + " bytes in " +
+                 std::to_string(took.count()) + " s, slower than a MiB per " +
+                 std::to_string(deadline.seconds) +
+                 " s; the server is too slow or is holding the transfer open, try again later "
+                 "or give it longer with --timeout=SECONDS");
+}
 
 std::string HttpResponse::header(const std::string& name) const
 {
@@ -149,12 +186,29 @@ Error transportError(int code, const std::string& url, const std::string& detail
                      "); check that the server is running and reachable");
     case CURLE_OPERATION_TIMEDOUT:
         // No HTTP status to name: the server never finished an answer.
-        return Error("timed out talking to " + host + ", no HTTP answer (" + why +
+        return Error("timed out talking to " + host + " for '" + url + "', no HTTP answer (" + why +
                      "); check that the server is healthy, or give it longer with "
                      "berth fetch --timeout=SECONDS");
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        return Error("refusing '" + url + "' (" + why +
-                     "): plain HTTP needs --insecure-options=http");
+    case CURLE_UNSUPPORTED_PROTOCOL: {
+        // Three different things, told apart by what libcurl says.
+        if (why.find("HTTP/0.9") != std::string::npos)
+            return Error(host + " answered '" + url +
+                         "' with no HTTP status line (HTTP/0.9 or not HTTP at all); it is no "
+                         "registry or web server berth can talk to: check the host and port");
+        std::string protocol;
+        if (auto open = why.find("Protocol \""); open != std::string::npos) {
+            auto start = open + 10;
+            protocol = why.substr(start, why.find('"', start) - start);
+        }
+        if (protocol == "http")
+            return Error("refusing '" + url + "' (" + why +
+                         "): plain HTTP needs --insecure-options=http");
+        if (!protocol.empty())
+            return Error(host + " sent berth to a '" + protocol + ":' URL fetching '" + url +
+                         "'; berth fetches only over https (and http when allowed): the "
+                         "server or its redirect is misconfigured or hostile");
+        return Error("refusing '" + url + "' (" + why + ")");
+    }
     case CURLE_TOO_MANY_REDIRECTS:
         return Error("too many redirects fetching '" + url + "'");
     default:
@@ -238,8 +292,16 @@ const std::optional<std::string>& HttpClient::caBundleFor(const std::string& hos
     return caBundles_.emplace(hostPort, std::move(bundle)).first->second;
 }
 
-Result<void> HttpClient::configure(CURL* easy, const std::string& url)
+Result<void> HttpClient::configure(CURL* easy, const std::string& url, RequestDeadline* deadline)
 {
+    if (deadline) {
+        deadline->start = std::chrono::steady_clock::now();
+        deadline->seconds = options_.deadlineSeconds;
+        deadline->passed = false;
+        curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, onTransferInfo);
+        curl_easy_setopt(easy, CURLOPT_XFERINFODATA, deadline);
+        curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -280,7 +342,10 @@ Result<HttpResponse> HttpClient::sendOnce(const HttpRequest& request, int* curlC
     if (!easy_) easy_ = curl_easy_init();
     if (!easy_) return Error("cannot create a libcurl handle");
     curl_easy_reset(easy_);
-    BERTH_CHECK(configure(easy_, request.url));
+    RequestDeadline deadline;
+    deadline.expectedBytes = request.expectedBytes;
+    deadline.maxBytes = static_cast<int64_t>(request.maxResponseBytes);
+    BERTH_CHECK(configure(easy_, request.url, &deadline));
     HttpResponse response;
     Collector collector{&response, request.maxResponseBytes};
     char errorBuffer[CURL_ERROR_SIZE] = "";
@@ -307,6 +372,9 @@ Result<HttpResponse> HttpClient::sendOnce(const HttpRequest& request, int* curlC
     if (collector.tooLarge)
         return Error("the answer to '" + request.url + "' is larger than " +
                      std::to_string(request.maxResponseBytes) + " bytes; refusing it");
+    if (deadline.passed)
+        return deadlineError(request.method, request.url, deadline,
+                             static_cast<int64_t>(response.body.size()));
     if (code != CURLE_OK) {
         *curlCode = code;
         return transportError(code, request.url, errorBuffer);

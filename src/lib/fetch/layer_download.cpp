@@ -15,12 +15,6 @@ constexpr size_t kMagicBytes = 8;
 
 } // namespace
 
-std::string blobFetchLockName(const Digest& digest)
-{
-    // Safe as a file name: a Digest is a known algorithm and hex.
-    return "tmp/fetch-" + digest.algorithmName() + "-" + digest.hex() + ".lock";
-}
-
 Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob)
 {
     BERTH_TRY(UniqueFd fd, store.openBlob(blob));
@@ -46,19 +40,19 @@ Result<Digest> diffIdOfStoredBlob(Store& store, const Digest& blob)
 
 LayerDownload::LayerDownload(Store& store, std::string label, std::string url, Digest digest,
                              int64_t size, std::string mediaType, std::optional<Digest> diffId,
-                             DiffIdCheck diffIdCheck)
+                             DiffIdCheck diffIdCheck, uint64_t maxPlainBytes)
     : store_(store), label_(std::move(label)), url_(std::move(url)), digest_(std::move(digest)),
       size_(size), mediaType_(std::move(mediaType)), expectedDiffId_(std::move(diffId)),
       // Without a stated diff_id there is nothing for the unpacking to check.
-      hashPlain_(diffIdCheck == DiffIdCheck::WhileDownloading || !expectedDiffId_)
+      hashPlain_(diffIdCheck == DiffIdCheck::WhileDownloading || !expectedDiffId_),
+      maxPlainBytes_(maxPlainBytes)
 {
 }
 
 Result<DownloadStart> LayerDownload::begin()
 {
     if (!lock_.isHeld()) {
-        BERTH_TRY(lock_, FileLock::tryAcquire(store_.rootFd(), blobFetchLockName(digest_),
-                                              FileLock::Mode::Exclusive));
+        BERTH_TRY(lock_, BlobFetchLock::tryAcquire(store_.rootFd(), digest_).context(label_));
         if (!lock_.isHeld()) return DownloadStart::Wait;
     }
     // Whoever held the lock before us may have stored it meanwhile.
@@ -98,6 +92,13 @@ Result<DownloadStart> LayerDownload::begin()
 Result<void> LayerDownload::feed(std::string_view bytes)
 {
     auto sink = [this](std::string_view plain) -> Result<void> {
+        plainBytes_ += plain.size();
+        if (plainBytes_ > maxPlainBytes_)
+            return Error("inflates to more than the limit of " + std::to_string(maxPlainBytes_) +
+                         " bytes for " + std::to_string(size_) +
+                         " compressed bytes; refused as a decompression bomb: if the image is "
+                         "trusted, raise the limit with --max-inflate-ratio or "
+                         "BERTH_MAX_INFLATE_RATIO");
         diffHasher_.update(plain);
         return ok();
     };
@@ -184,6 +185,7 @@ Result<void> LayerDownload::finish()
                      "; the image is inconsistent, rebuild and push it again");
     }
     BERTH_CHECK(partial_->publish().context(label_));
+    published_ = true;
     partial_.reset();
     record_ = LayerRecord{digest_, diffId, mediaType_, size_};
     lock_.release();
@@ -207,6 +209,7 @@ bool LayerDownload::discardResumed()
     resumedFailed_ = false;
     resumeFrom_ = 0;
     diffHasher_ = Hasher(DigestAlgorithm::Sha256);
+    plainBytes_ = 0;
     decompressor_.reset();
     head_.clear();
     plainError_.reset();

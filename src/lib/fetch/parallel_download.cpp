@@ -36,6 +36,7 @@ struct Transfer {
     std::string rangeHeader; // content-range of the answer
     std::optional<Error> failure;
     char errorBuffer[CURL_ERROR_SIZE] = "";
+    RequestDeadline deadline;
     Progress* progress = nullptr;
 
     void release(CURLM* multi)
@@ -183,7 +184,10 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         t.release(multi);
         t.easy = curl_easy_init();
         if (!t.easy) return Error("cannot create a libcurl handle");
-        BERTH_CHECK(http.configure(t.easy, t.download->url()));
+        int64_t expected = t.download->expectedSize();
+        t.deadline.expectedBytes = expected >= 0 ? expected - t.received : -1;
+        t.deadline.maxBytes = t.deadline.expectedBytes;
+        BERTH_CHECK(http.configure(t.easy, t.download->url(), &t.deadline));
         t.status = 0;
         t.statusKnown = false;
         t.skip = 0;
@@ -252,6 +256,10 @@ Result<void> runDownloads(HttpClient& http, const std::vector<Download*>& downlo
         }
         long status = 0;
         curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+        // Not retried: a server this slow would be as slow again.
+        if (t.deadline.passed)
+            return deadlineError("GET", t.download->url(), t.deadline, t.received - t.requestedFrom)
+                .addContext(t.download->label());
         if (code != CURLE_OK) {
             std::string detail = t.errorBuffer;
             if (isRetryableTransportError(code) &&

@@ -1,3 +1,4 @@
+#include <berth/base/printable.hpp>
 #include <berth/fetch/progress.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -74,7 +75,9 @@ std::string Progress::barLine(const std::string& label, int64_t done, int64_t to
 int Progress::add(std::string label, int64_t total)
 {
     Item item;
-    item.label = std::move(label);
+    // Labels may come from the network (an ACI's name, a URL): progress
+    // lines bypass logMessage, so they are escaped here.
+    item.label = printable(label);
     item.total = total;
     items_.push_back(std::move(item));
     return static_cast<int>(items_.size()) - 1;

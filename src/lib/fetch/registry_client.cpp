@@ -2,6 +2,7 @@
 #include <berth/base/log.hpp>
 #include <berth/fetch/registry_client.hpp>
 #include <berth/image/oci_media_types.hpp>
+#include <cctype>
 #include <curl/curl.h>
 
 namespace berth
@@ -22,6 +23,20 @@ std::string urlEscape(const std::string& text)
         curl_free(escaped);
     }
     return out;
+}
+
+std::string lower(std::string text)
+{
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+// "host:port" or "[v6]:port" → the host alone.
+std::string hostOf(const std::string& hostPort)
+{
+    if (hostPort.starts_with('[')) return hostPort.substr(0, hostPort.find(']') + 1);
+    return hostPort.substr(0, hostPort.find(':'));
 }
 
 std::string acceptHeader()
@@ -157,9 +172,31 @@ Result<void> RegistryClient::fetchToken(const AuthChallenge& challenge)
     HttpRequest request;
     request.url = url;
     request.maxResponseBytes = kMaxTokenBytes;
-    if (credential_)
-        request.basicAuth = std::make_pair(credential_->username, credential_->password);
     std::string what = "registry " + reference_.registry + ": " + reference_.str();
+    if (credential_) {
+        // The registry's password goes to its own host, or to another host
+        // over TLS; never from a TLS registry to plain HTTP, where anyone on
+        // the path would read it. Refused, the realm is asked for an
+        // anonymous token, which a public image needs no more than.
+        std::string realmHost = hostOf(hostPortOf(realm));
+        bool realmTls = realm.starts_with("https://");
+        bool registryTls = baseUrl_.starts_with("https://");
+        const char* refused = registryTls && !realmTls ? "over plain HTTP from a TLS registry"
+                              : !realmTls && realmHost != hostOf(lower(reference_.registry))
+                                  ? "over plain HTTP to another host"
+                                  : nullptr;
+        if (refused) {
+            if (warnedRealms_.insert(realm).second)
+                logWarning("{}: not sending the credentials for {} to the token server {} {}; "
+                           "asking it for an anonymous token",
+                           what, reference_.registry, hostPortOf(realm), refused);
+        } else {
+            if (credentialsSentTo_.insert(hostPortOf(realm)).second)
+                logDebug("{}: sending the credentials for {} (from {}) to the token server {}",
+                         what, reference_.registry, credential_->source, hostPortOf(realm));
+            request.basicAuth = std::make_pair(credential_->username, credential_->password);
+        }
+    }
     BERTH_TRY(HttpResponse response, http_.send(request).context(what + ": token"));
     if (response.status == 401 || response.status == 403)
         return httpError(401, response.body, reference_.str());
@@ -275,6 +312,7 @@ Result<std::string> RegistryClient::getBlob(const Digest& digest, int64_t size, 
                      std::to_string(size) + " bytes)");
     HttpRequest r;
     r.maxResponseBytes = maxBytes;
+    r.expectedBytes = size;
     BERTH_TRY(HttpResponse response,
               request(r, "/v2/" + reference_.repository + "/blobs/" + digest.str()));
     if (response.status != 200) return httpError(response.status, response.body, what);

@@ -31,6 +31,7 @@ ExtractLimits ExtractLimits::fromEnvironment()
     override("BERTH_MAX_LAYER_ENTRIES", limits.maxEntries);
     override("BERTH_MAX_LAYER_BYTES", limits.maxBytes);
     override("BERTH_MAX_PATH_LENGTH", limits.maxPathLength);
+    override("BERTH_MAX_INFLATE_RATIO", limits.maxInflateRatio);
     return limits;
 }
 

@@ -1,11 +1,13 @@
 #include "tree_writer.hpp"
 #include "whiteout.hpp"
 
+#include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
 #include <berth/base/log.hpp>
 #include <berth/render/layer_extractor.hpp>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <sys/stat.h>
@@ -76,6 +78,28 @@ EntryMeta metaOf(archive_entry* entry)
     return meta;
 }
 
+constexpr size_t kPage = 4096;
+
+bool isZero(const char* p, size_t n)
+{
+    return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
+}
+
+Result<void> writeAt(int fd, const char* p, size_t length, int64_t offset, const TreePath& path)
+{
+    while (length > 0) {
+        ssize_t n = ::pwrite(fd, p, length, offset);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error::fromErrno("write '" + path.str() + "'");
+        }
+        p += n;
+        length -= static_cast<size_t>(n);
+        offset += n;
+    }
+    return ok();
+}
+
 class Extractor
 {
 public:
@@ -103,6 +127,22 @@ public:
         uint64_t overhead = limits.maxEntries * (3 * 512 + 2 * limits.maxPathLength);
         expect.maxBytes =
             limits.maxBytes > UINT64_MAX - overhead ? UINT64_MAX : limits.maxBytes + overhead;
+        // A decompression bomb is stopped early: the stream may inflate to a
+        // bounded multiple of the blob's size.
+        struct stat blob;
+        if (::fstat(blobFd.get(), &blob) == 0 && S_ISREG(blob.st_mode)) {
+            uint64_t compressed = static_cast<uint64_t>(blob.st_size);
+            uint64_t inflated = limits.inflateLimit(compressed);
+            if (inflated < expect.maxBytes) {
+                expect.maxBytes = inflated;
+                expect.maxBytesWhy = " (" + std::to_string(limits.maxInflateRatio) + " times its " +
+                                     std::to_string(compressed) +
+                                     " compressed bytes, or 64 MiB if more); refused as a "
+                                     "decompression bomb: if "
+                                     "the image is trusted, raise the limit with "
+                                     "--max-inflate-ratio or BERTH_MAX_INFLATE_RATIO";
+            }
+        }
         BERTH_TRY(LayerStream stream, LayerStream::open(std::move(blobFd), expect));
         ReadContext context{&stream, std::nullopt};
         std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
@@ -244,20 +284,28 @@ private:
             if (r == ARCHIVE_EOF) break;
             if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
                 return Error(std::string("read file data: ") + archive_error_string(a));
+            // Runs of zeros become holes: a layer of mostly zeros must not
+            // cost their size on disk.
             const char* p = static_cast<const char*>(block);
             while (length > 0) {
-                ssize_t n = ::pwrite(fd.get(), p, length, offset);
-                if (n < 0) {
-                    if (errno == EINTR) continue;
-                    return Error::fromErrno("write '" + path.str() + "'");
+                size_t run = std::min(length, kPage);
+                if (isZero(p, run)) {
+                    p += run;
+                    length -= run;
+                    offset += static_cast<la_int64_t>(run);
+                    continue;
                 }
-                p += n;
-                length -= static_cast<size_t>(n);
-                offset += n;
+                while (run < length && !isZero(p + run, std::min(length - run, kPage)))
+                    run += std::min(length - run, kPage);
+                BERTH_CHECK(writeAt(fd.get(), p, run, offset, path));
+                p += run;
+                length -= run;
+                offset += static_cast<la_int64_t>(run);
+                end = std::max<int64_t>(end, offset);
             }
-            end = std::max<int64_t>(end, offset);
         }
-        // Sparse files end in a hole that no block covers.
+        // A file that ends in zeros (or a sparse file) ends in a hole that
+        // nothing was written to.
         if (end < size && ::ftruncate(fd.get(), size) < 0)
             return Error::fromErrno("truncate '" + path.str() + "'");
         return writer_.finishFile(fd.get(), meta);

@@ -166,7 +166,7 @@ struct LayerStream::State {
         uncompressedBytes += size;
         if (uncompressedBytes > expect.maxBytes)
             return Error("uncompressed layer is larger than the limit of " +
-                         std::to_string(expect.maxBytes) + " bytes");
+                         std::to_string(expect.maxBytes) + " bytes" + expect.maxBytesWhy);
         if (diffHasher) diffHasher->update(data, size);
         return ok();
     }

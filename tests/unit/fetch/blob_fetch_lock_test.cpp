@@ -1,0 +1,101 @@
+#include <berth/base/file.hpp>
+#include <berth/fetch/blob_fetch_lock.hpp>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <string>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace berth;
+
+namespace
+{
+
+struct StoreDir {
+    std::string path;
+    UniqueFd fd;
+    StoreDir()
+    {
+        char name[] = "/tmp/berth-fetch-lock-XXXXXX";
+        REQUIRE(::mkdtemp(name));
+        path = name;
+        REQUIRE(makeDirectories(path + "/tmp"));
+        auto opened = openDirectory(path);
+        REQUIRE(opened);
+        fd = std::move(*opened);
+    }
+    ~StoreDir() { (void)removeTree(path); }
+    bool lockFileExists(const Digest& d) const
+    {
+        return ::access((path + "/" + blobFetchLockName(d)).c_str(), F_OK) == 0;
+    }
+};
+
+Digest digestOf(const char* text)
+{
+    return Hasher::hash(DigestAlgorithm::Sha256, text);
+}
+
+// Whether a child process (another berth) gets the lock now.
+bool otherProcessGetsIt(int storeFd, const Digest& d)
+{
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        auto lock = BlobFetchLock::tryAcquire(storeFd, d);
+        ::_exit(lock && lock->isHeld() ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+} // namespace
+
+TEST_CASE("a blob's fetch lock excludes other processes and leaves no file behind")
+{
+    StoreDir store;
+    Digest d = digestOf("layer");
+    {
+        auto lock = BlobFetchLock::tryAcquire(store.fd.get(), d);
+        REQUIRE(lock);
+        CHECK(lock->isHeld());
+        CHECK(store.lockFileExists(d));
+        CHECK_FALSE(otherProcessGetsIt(store.fd.get(), d));
+    }
+    CHECK_FALSE(store.lockFileExists(d));
+    CHECK(otherProcessGetsIt(store.fd.get(), d));
+    CHECK_FALSE(store.lockFileExists(d));
+}
+
+TEST_CASE("asking for a fetch lock this process holds is an error, not a wait")
+{
+    StoreDir store;
+    Digest d = digestOf("twice");
+    auto first = BlobFetchLock::tryAcquire(store.fd.get(), d);
+    REQUIRE(first);
+    REQUIRE(first->isHeld());
+    auto again = BlobFetchLock::acquire(store.fd.get(), d);
+    CHECK_FALSE(again);
+    first->release();
+    auto later = BlobFetchLock::acquire(store.fd.get(), d);
+    REQUIRE(later);
+    CHECK(later->isHeld());
+}
+
+TEST_CASE("a lock file removed by its holder is not taken for the current one")
+{
+    StoreDir store;
+    Digest d = digestOf("replaced");
+    std::string name = store.path + "/" + blobFetchLockName(d);
+    // A waiter that opened the old file before its holder removed it.
+    UniqueFd stale(::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    REQUIRE(stale.isValid());
+    REQUIRE(::unlink(name.c_str()) == 0);
+    REQUIRE(::flock(stale.get(), LOCK_EX) == 0);
+    // The stale file is locked, yet the name is free: the lock goes by name.
+    auto lock = BlobFetchLock::tryAcquire(store.fd.get(), d);
+    REQUIRE(lock);
+    CHECK(lock->isHeld());
+}
