@@ -29,7 +29,4 @@ namespace berth
 Result<void> checkPrivateDirectory(int fd, const std::string& path);
 Result<void> checkPathAbove(const std::string& path);
 
-// mkdir -p for a private path: missing directories are made 0700.
-Result<void> makePrivateDirectories(const std::string& path);
-
 } // namespace berth

@@ -127,21 +127,4 @@ Result<void> checkPrivateDirectory(int fd, const std::string& path)
     return ok();
 }
 
-Result<void> makePrivateDirectories(const std::string& path)
-{
-    if (path.empty() || path == "/") return ok();
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return Error("'" + path + "' exists and is not a directory", ENOTDIR);
-        return ok();
-    }
-    auto slash = path.find_last_of('/');
-    if (slash != std::string::npos && slash > 0)
-        BERTH_CHECK(makePrivateDirectories(path.substr(0, slash)));
-    if (::mkdir(path.c_str(), 0700) < 0 && errno != EEXIST)
-        return Error::fromErrno("mkdir '" + path + "'");
-    return ok();
-}
-
 } // namespace berth

@@ -63,7 +63,8 @@ Result<UniqueFd> openPrivateRoot(const std::string& path)
     BERTH_CHECK(checkPathAbove(path));
     auto fd = openPath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (!fd && fd.error().errnum() == ENOENT) {
-        BERTH_CHECK(makePrivateDirectories(path).context("create store '" + path + "'"));
+        // Missing parents too are made 0700: nobody else needs to enter them.
+        BERTH_CHECK(makeDirectories(path, 0700).context("create store '" + path + "'"));
         fd = openPath(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
     BERTH_TRY(UniqueFd dir, std::move(fd).context("open store '" + path + "'"));
