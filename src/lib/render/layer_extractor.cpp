@@ -133,7 +133,9 @@ public:
         if (::fstat(blobFd.get(), &blob) == 0 && S_ISREG(blob.st_mode)) {
             uint64_t compressed = static_cast<uint64_t>(blob.st_size);
             uint64_t inflated = limits.inflateLimit(compressed);
-            if (inflated < expect.maxBytes) {
+            // Only where the ratio binds: the file-byte limit itself is
+            // checked per entry, which names the entry.
+            if (inflated < limits.maxBytes && inflated < expect.maxBytes) {
                 expect.maxBytes = inflated;
                 expect.maxBytesWhy = " (" + std::to_string(limits.maxInflateRatio) + " times its " +
                                      std::to_string(compressed) +

@@ -43,8 +43,14 @@ bool otherProcessGetsIt(int storeFd, const Digest& d)
 {
     pid_t pid = ::fork();
     if (pid == 0) {
-        auto lock = BlobFetchLock::tryAcquire(storeFd, d);
-        ::_exit(lock && lock->isHeld() ? 0 : 1);
+        int code;
+        {
+            // Let go as a berth that finishes does (one that dies leaves
+            // the file to the next fetch's sweep).
+            auto lock = BlobFetchLock::tryAcquire(storeFd, d);
+            code = lock && lock->isHeld() ? 0 : 1;
+        }
+        ::_exit(code);
     }
     int status = 0;
     ::waitpid(pid, &status, 0);

@@ -56,8 +56,19 @@ TEST_CASE("failures name what to do")
     CHECK(tls.message().find("--insecure-options=tls") != std::string::npos);
     auto refused = transportError(CURLE_COULDNT_CONNECT, "https://h:1/", "");
     CHECK(refused.message().find("cannot connect to h:1") != std::string::npos);
-    auto http = transportError(CURLE_UNSUPPORTED_PROTOCOL, "http://h/", "");
+    // libcurl's own words tell a refused http: from a redirect to file: and
+    // from an answer that is not HTTP; only the first needs the option.
+    auto http = transportError(CURLE_UNSUPPORTED_PROTOCOL, "http://h/",
+                               "Protocol \"http\" not supported or disabled in libcurl");
     CHECK(http.message().find("--insecure-options=http") != std::string::npos);
+    auto file = transportError(CURLE_UNSUPPORTED_PROTOCOL, "https://h/v2/",
+                               "Protocol \"file\" not supported or disabled in libcurl");
+    CHECK(file.message().find("'file:' URL") != std::string::npos);
+    CHECK(file.message().find("--insecure-options") == std::string::npos);
+    auto garbage = transportError(CURLE_UNSUPPORTED_PROTOCOL, "http://h/v2/",
+                                  "Received HTTP/0.9 when not allowed");
+    CHECK(garbage.message().find("no HTTP status line") != std::string::npos);
+    CHECK(garbage.message().find("--insecure-options") == std::string::npos);
     CHECK(hostPortOf("https://user@Reg.Example:5000/v2/x?y") == "reg.example:5000");
 }
 
