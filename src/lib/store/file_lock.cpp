@@ -15,15 +15,21 @@ namespace
 Result<UniqueFd> lockFile(int dirFd, const std::string& name, FileLock::Mode mode, bool wait)
 {
     constexpr int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
-    int fd = ::openat(dirFd, name.c_str(), flags);
-    if (fd < 0 && errno == ENOENT) {
+    int fd = -1;
+    // Bounded: each round means another process created the file and its
+    // holder removed it again meanwhile (a blob's fetch lock goes as it is
+    // let go), so twenty berths starting at once may need a few.
+    for (int round = 0; round < 1000; ++round) {
+        fd = ::openat(dirFd, name.c_str(), flags);
+        if (fd >= 0 || errno != ENOENT) break;
         fd = ::openat(dirFd, name.c_str(), flags | O_CREAT | O_EXCL, 0660);
-        // Set the mode whatever the umask: in the system store the other
-        // members of its group open this file too. A lock holds no data.
-        if (fd >= 0)
+        if (fd >= 0) {
+            // Set the mode whatever the umask: in the system store the other
+            // members of its group open this file too. A lock holds no data.
             ::fchmod(fd, 0660);
-        else if (errno == EEXIST) // another process created it first
-            fd = ::openat(dirFd, name.c_str(), flags);
+            break;
+        }
+        if (errno != EEXIST) break;
     }
     // Members of a shared store's group may only read some lock files;
     // flock works on a read-only fd.

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 using namespace berth;
 
@@ -104,4 +105,32 @@ TEST_CASE("a lock file removed by its holder is not taken for the current one")
     auto lock = BlobFetchLock::tryAcquire(store.fd.get(), d);
     REQUIRE(lock);
     CHECK(lock->isHeld());
+}
+
+TEST_CASE("berths taking and letting go of one fetch lock at once all get it")
+{
+    // Each holder removes the lock file as it lets go; one that opens the
+    // name in between must make it again, not fail (twenty concurrent runs
+    // of one image did, now and then).
+    StoreDir store;
+    Digest d = digestOf("contended");
+    std::vector<pid_t> children;
+    for (int i = 0; i < 8; ++i) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            for (int round = 0; round < 300; ++round) {
+                auto lock = BlobFetchLock::acquire(store.fd.get(), d);
+                if (!lock || !lock->isHeld()) ::_exit(1);
+            }
+            ::_exit(0);
+        }
+        children.push_back(pid);
+    }
+    int failed = 0;
+    for (pid_t pid : children) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
+    }
+    CHECK(failed == 0);
 }
