@@ -3,7 +3,8 @@
 #include <string>
 #include <string_view>
 
-namespace berth {
+namespace berth
+{
 
 // Text from an image, a registry or any other untrusted source must not reach
 // a terminal raw: an ESC or a CR in a tar entry name or an HTTP header would

@@ -1,25 +1,30 @@
 #include <berth/base/log.hpp>
-
 #include <berth/base/printable.hpp>
-
 #include <cstdio>
 #include <string>
 #include <unistd.h>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 LogLevel currentLevel = LogLevel::Info;
 }
 
-void setLogLevel(LogLevel level) { currentLevel = level; }
+void setLogLevel(LogLevel level)
+{
+    currentLevel = level;
+}
 
-LogLevel logLevel() { return currentLevel; }
+LogLevel logLevel()
+{
+    return currentLevel;
+}
 
 void logMessage(LogLevel level, std::string_view text)
 {
-    if (level < currentLevel && level != LogLevel::Error)
-        return;
+    if (level < currentLevel && level != LogLevel::Error) return;
     std::string line = "berth: ";
     if (level == LogLevel::Warning)
         line += "warning: ";

@@ -1,10 +1,11 @@
 #include <berth/base/printable.hpp>
-
 #include <cstdint>
 
-namespace berth {
+namespace berth
+{
 
-namespace {
+namespace
+{
 
 // Length of the UTF-8 sequence starting at text[i], or 0 when it is not a
 // valid one. The ranges are those of RFC 3629, section 4.
@@ -24,26 +25,20 @@ size_t utf8SequenceLength(std::string_view text, size_t i, char32_t* codepoint)
     } else if (lead >= 0xe0 && lead <= 0xef) {
         length = 3;
         cp = lead & 0x0f;
-        if (lead == 0xe0)
-            low = 0xa0; // overlong
-        if (lead == 0xed)
-            high = 0x9f; // surrogates
+        if (lead == 0xe0) low = 0xa0;  // overlong
+        if (lead == 0xed) high = 0x9f; // surrogates
     } else if (lead >= 0xf0 && lead <= 0xf4) {
         length = 4;
         cp = lead & 0x07;
-        if (lead == 0xf0)
-            low = 0x90; // overlong
-        if (lead == 0xf4)
-            high = 0x8f; // above U+10FFFF
+        if (lead == 0xf0) low = 0x90;  // overlong
+        if (lead == 0xf4) high = 0x8f; // above U+10FFFF
     } else {
         return 0;
     }
-    if (i + length > text.size())
-        return 0;
+    if (i + length > text.size()) return 0;
     for (size_t k = 1; k < length; ++k) {
         uint8_t b = byte(i + k);
-        if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xbf))
-            return 0;
+        if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xbf)) return 0;
         cp = (cp << 6) | (b & 0x3f);
     }
     *codepoint = cp;
@@ -103,9 +98,8 @@ std::string printable(std::string_view text)
             out += "\\u00";
             out += digits[cp >> 4];
             out += digits[cp & 0xf];
-        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0x202e || cp == 0x200e ||
-                   cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-                   (cp >= 0x2066 && cp <= 0x2069)) {
+        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0x202e || cp == 0x200e || cp == 0x200f ||
+                   (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
             // Line separators and bidirectional overrides: they move or hide
             // what follows on the line.
             static constexpr char digits[] = "0123456789abcdef";
@@ -125,8 +119,7 @@ bool isValidUtf8(std::string_view text)
     for (size_t i = 0; i < text.size();) {
         char32_t cp;
         size_t length = utf8SequenceLength(text, i, &cp);
-        if (length == 0)
-            return false;
+        if (length == 0) return false;
         i += length;
     }
     return true;
@@ -138,8 +131,7 @@ bool isPlainText(std::string_view text)
     doubled.reserve(text.size());
     for (char c : text) {
         doubled += c;
-        if (c == '\\')
-            doubled += c;
+        if (c == '\\') doubled += c;
     }
     return printable(text) == doubled;
 }

@@ -1,10 +1,11 @@
+#include <berth/base/printable.hpp>
 #include <berth/image/reference.hpp>
 
-#include <berth/base/printable.hpp>
+namespace berth
+{
 
-namespace berth {
-
-namespace {
+namespace
+{
 
 // Splits "PATH[:TAG]" for oci: and oci-archive:. A path may itself contain
 // ':', so the tag is what follows the last ':' only when it contains no '/'.
@@ -26,12 +27,10 @@ Result<ImageReference> ImageReference::parse(const std::string& text)
 {
     ImageReference ref;
     ref.original = text;
-    if (text.empty())
-        return Error("empty image reference");
+    if (text.empty()) return Error("empty image reference");
     // It is recorded as the image's source and may become its name: both
     // are kept as JSON, which holds only UTF-8.
-    if (!isValidUtf8(text))
-        return Error("image reference '" + text + "' is not valid UTF-8");
+    if (!isValidUtf8(text)) return Error("image reference '" + text + "' is not valid UTF-8");
     if (text.starts_with("oci:")) {
         ref.transport = Transport::OciLayout;
         splitPathTag(text.substr(4), &ref.path, &ref.tag);

@@ -1,16 +1,15 @@
 #include <berth/base/file.hpp>
 #include <berth/base/regular_file.hpp>
-
-#include <doctest/doctest.h>
-
 #include <cstdlib>
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 using namespace berth;
 
-namespace {
+namespace
+{
 
 std::string tempDir()
 {

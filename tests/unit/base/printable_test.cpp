@@ -1,5 +1,4 @@
 #include <berth/base/printable.hpp>
-
 #include <doctest/doctest.h>
 
 using namespace berth;
@@ -7,7 +6,8 @@ using namespace berth;
 TEST_CASE("printable leaves ordinary text and UTF-8 letters alone")
 {
     CHECK(printable("docker.io/library/busybox:1.36") == "docker.io/library/busybox:1.36");
-    CHECK(printable("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac") == "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac");
+    CHECK(printable("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac") ==
+          "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac");
 }
 
 TEST_CASE("printable escapes what would move or rewrite the terminal")
@@ -18,9 +18,11 @@ TEST_CASE("printable escapes what would move or rewrite the terminal")
     CHECK(printable("del\x7f") == "del\\x7f");
     CHECK(printable("back\\slash") == "back\\\\slash");
     // CSI as a C1 control encoded in UTF-8.
-    CHECK(printable("\xc2\x9b" "2J") == "\\u009b2J");
+    CHECK(printable("\xc2\x9b"
+                    "2J") == "\\u009b2J");
     // A right-to-left override hides what follows.
-    CHECK(printable("a\xe2\x80\xae" "b") == "a\\u202eb");
+    CHECK(printable("a\xe2\x80\xae"
+                    "b") == "a\\u202eb");
 }
 
 TEST_CASE("printable writes invalid UTF-8 byte by byte")
