@@ -341,7 +341,7 @@ int showInfo(Context& context)
     fmt::print("seccomp: {}\n", k.seccomp ? "yes" : "no (apps run without a syscall filter)");
     fmt::print("openat2: {}\n",
                k.openat2 ? "yes" : "no (paths in image trees are resolved by walking fds)");
-    // DESIGN §1: each stage is a process that sandboxes itself first.
+    // Each stage is a process that sandboxes itself first.
     fmt::print("stages:\n");
     showStage("fetch", "only a staging directory in the store's tmp/", false, false, false);
     showStage("verify", "only its temporary GNUPGHOME", true, true, false);

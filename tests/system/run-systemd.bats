@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# systemd pass-through (DESIGN §4, issue 3): berth is the unit's main process;
+# systemd pass-through: berth is the unit's main process;
 # socket activation (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES) reaches the app,
 # and readiness (NOTIFY_SOCKET) reaches systemd from berth's own pid. Real
 # systemd tools where they can run without a system instance

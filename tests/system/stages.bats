@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Stage isolation (issue 6, DESIGN §1): fetch, verify and render each run in
+# Stage isolation (docs/architecture.md): fetch, verify and render each run in
 # a forked process that sandboxes itself first. With a build that has the
 # test-only fault hooks (-Dfault_hooks=true, as contrib/test.sh builds),
 # BERTH_FAULT=STAGE makes that stage, after its sandbox is applied, attempt

@@ -12,7 +12,7 @@
 namespace berth
 {
 
-// When to go to the network (DESIGN §5, issue 4): `run` defaults to New,
+// When to go to the network: `run` defaults to New,
 // `fetch` to Update.
 enum class PullPolicy {
     Never,  // only what the store has

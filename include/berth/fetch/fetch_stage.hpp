@@ -9,7 +9,7 @@
 namespace berth
 {
 
-// runDownloads as the fetch stage (DESIGN §1). Stage0 starts a window of
+// runDownloads as the fetch stage (docs/architecture.md, "The four stages"). Stage0 starts a window of
 // downloads (takes their fetch locks, sees what is already stored), then
 // forks the fetch stage, which runs the transfers with runDownloads but
 // writes the bytes only into a fresh staging directory under the store's

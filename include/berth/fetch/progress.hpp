@@ -9,7 +9,7 @@
 namespace berth
 {
 
-// How a fetch reports what it does (DESIGN §5): bars on a terminal, one
+// How a fetch reports what it does: bars on a terminal, one
 // line per item started and finished elsewhere, nothing with --quiet.
 enum class ProgressMode { Auto, Bars, Lines, Quiet };
 

@@ -6,7 +6,7 @@
 
 namespace berth {
 
-// Where an image comes from, as the user wrote it (DESIGN §5).
+// Where an image comes from, as the user wrote it.
 struct ImageReference {
     enum class Transport {
         OciLayout,     // oci:DIR[:TAG]

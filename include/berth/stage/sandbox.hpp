@@ -8,7 +8,7 @@ namespace berth
 {
 
 // What a stage (fetch, verify, render) may do, applied by the stage itself
-// first thing after it is forked from stage0 (DESIGN §1).
+// first thing after it is forked from stage0 (docs/architecture.md, "The four stages").
 struct SandboxPolicy {
     std::string stage; // "fetch", "verify", "render": names it in messages
     LandlockRules paths;

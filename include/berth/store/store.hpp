@@ -12,7 +12,7 @@
 namespace berth
 {
 
-// Where things live when no --root is given (DESIGN §3): the system store
+// Where things live when no --root is given (docs/architecture.md, "The store"): the system store
 // for root, else the user's own store.
 std::string defaultStoreRoot();
 // The user's own store: $XDG_DATA_HOME/berth, else ~/.local/share/berth.

@@ -11,7 +11,7 @@
 namespace berth
 {
 
-// The shared system store (DESIGN §1): blobs and the index under
+// The shared system store (docs/architecture.md, "The four stages"): blobs and the index under
 // /var/lib/berth, shared by the members of group `berth`, and /etc/berth
 // (trusted keys, berth.conf), changed by the members of `berth-admin`.
 //

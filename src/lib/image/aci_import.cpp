@@ -333,8 +333,8 @@ Result<AciImageManifest> readAciFileManifest(const std::string& path)
 Result<ImageRecord> importAciFile(Store& store, const std::string& path,
                                   const ImportOptions& options)
 {
-    // Signatures are checked before anything is written (DESIGN: secure by
-    // default). Verification itself runs in the verify stage; its verdict
+    // Signatures are checked before anything is written: nothing unsigned is
+    // imported unless the user says so. Verification itself runs in the verify stage; its verdict
     // arrives here as options.verifiedBy. Without one, only
     // --insecure-options=image lets an ACI in.
     if (!options.allowUnsigned && options.verifiedBy.empty())

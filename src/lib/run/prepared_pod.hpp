@@ -33,7 +33,7 @@ struct ExecTarget {
 };
 
 // An app with argv, envp and exec candidates laid out before cloning: the
-// child only reads them (STYLE habit 6).
+// child only reads them (only async-signal-safe work between fork and exec; docs/hacking.md).
 struct PreparedApp {
     const AppPlan* plan = nullptr;
     std::string mountPoint; // host path where its root is assembled
