@@ -60,7 +60,4 @@ Result<void> storeCredential(const std::string& file, const std::string& registr
                              const std::string& username, const std::string& password);
 Result<bool> removeCredential(const std::string& file, const std::string& registry);
 
-std::string base64Encode(std::string_view data);
-Result<std::string> base64Decode(std::string_view text);
-
 } // namespace berth

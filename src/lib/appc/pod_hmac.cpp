@@ -1,8 +1,8 @@
 // SHA512_* are deprecated in OpenSSL 3 for EVP, which is what this file
 // must not use (see hmacSha512).
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <berth/appc/base64.hpp>
 #include <berth/appc/pod_hmac.hpp>
+#include <berth/base/base64.hpp>
 #include <berth/base/file.hpp>
 #include <cerrno>
 #include <cstring>
@@ -98,7 +98,7 @@ std::string PodHmacKey::sign(std::string_view content) const
 
 bool PodHmacKey::verify(std::string_view content, std::string_view signatureBase64) const
 {
-    auto signature = decodeBase64Strict(signatureBase64);
+    auto signature = decodeBase64(signatureBase64);
     if (!signature) return false;
     std::string expected = hmacSha512(key_, content);
     if (expected.empty() || signature->size() != expected.size()) return false;

@@ -1,3 +1,4 @@
+#include <berth/base/base64.hpp>
 #include <berth/base/file.hpp>
 #include <berth/base/json.hpp>
 #include <berth/fetch/credential_helper.hpp>
@@ -12,9 +13,6 @@ namespace berth
 
 namespace
 {
-
-constexpr std::string_view kBase64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string homeDirectory()
 {
@@ -47,52 +45,6 @@ Result<Json> parseAuthFile(std::string_view text, std::string_view what)
 }
 
 } // namespace
-
-std::string base64Encode(std::string_view data)
-{
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < data.size(); i += 3) {
-        uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-        out += kBase64[v >> 18];
-        out += kBase64[(v >> 12) & 63];
-        out += kBase64[(v >> 6) & 63];
-        out += kBase64[v & 63];
-    }
-    if (i + 1 == data.size()) {
-        uint32_t v = uint8_t(data[i]) << 16;
-        out += kBase64[v >> 18];
-        out += kBase64[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == data.size()) {
-        uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
-        out += kBase64[v >> 18];
-        out += kBase64[(v >> 12) & 63];
-        out += kBase64[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
-
-Result<std::string> base64Decode(std::string_view text)
-{
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (char c : text) {
-        if (c == '=' || c == '\n' || c == '\r') continue;
-        auto pos = kBase64.find(c);
-        if (pos == std::string_view::npos) return Error("invalid base64");
-        buffer = (buffer << 6) | static_cast<uint32_t>(pos);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-        }
-    }
-    return out;
-}
 
 std::vector<std::string> credentialFiles()
 {
@@ -156,7 +108,7 @@ Result<std::optional<Credential>> findCredentialIn(std::string_view authJson,
             BERTH_TRY(std::string auth,
                       jsonOptionalString(entry, "auth", "auth entry '" + key + "'"));
             if (auth.empty()) continue; // credential helpers store nothing here
-            BERTH_TRY(std::string decoded, base64Decode(auth).context("auth entry '" + key + "'"));
+            BERTH_TRY(std::string decoded, decodeBase64(auth).context("auth entry '" + key + "'"));
             auto colon = decoded.find(':');
             if (colon == std::string::npos)
                 return Error("auth entry '" + key + "' is not base64 of user:password");
@@ -205,7 +157,7 @@ Result<std::string> withCredential(std::string_view authJson, const std::string&
         if (key != registry && normaliseKey(key) == registry) stale.push_back(key);
     for (const auto& key : stale)
         json["auths"].erase(key);
-    json["auths"][registry] = Json{{"auth", base64Encode(username + ":" + password)}};
+    json["auths"][registry] = Json{{"auth", encodeBase64(username + ":" + password)}};
     return json.dump(1, '\t') + "\n";
 }
 

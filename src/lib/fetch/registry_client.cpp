@@ -1,3 +1,4 @@
+#include <berth/base/base64.hpp>
 #include <berth/base/json.hpp>
 #include <berth/base/log.hpp>
 #include <berth/fetch/registry_client.hpp>
@@ -145,7 +146,7 @@ Result<void> RegistryClient::authenticate(const HttpResponse& unauthorized)
         if (c.scheme == "basic") {
             if (!credential_) return httpError(401, unauthorized.body, reference_.str());
             authHeader_ = "Authorization: Basic " +
-                          base64Encode(credential_->username + ":" + credential_->password);
+                          encodeBase64(credential_->username + ":" + credential_->password);
             return ok();
         }
     return Error("registry " + reference_.registry + ": " + reference_.str() +

@@ -1,26 +1,7 @@
-#include <berth/appc/base64.hpp>
 #include <berth/appc/pod_hmac.hpp>
 #include <doctest/doctest.h>
 
 using namespace berth;
-
-TEST_CASE("base64 matches RFC 4648 test vectors and is strict")
-{
-    CHECK(encodeBase64("") == "");
-    CHECK(encodeBase64("f") == "Zg==");
-    CHECK(encodeBase64("fo") == "Zm8=");
-    CHECK(encodeBase64("foo") == "Zm9v");
-    CHECK(encodeBase64("foobar") == "Zm9vYmFy");
-    CHECK(decodeBase64Strict("Zm9vYg==").value() == "foob");
-    CHECK(decodeBase64Strict("Zm9vYmE=").value() == "fooba");
-    CHECK(decodeBase64Strict("").value().empty());
-    CHECK_FALSE(decodeBase64Strict("Zm9vYg"));     // no padding
-    CHECK_FALSE(decodeBase64Strict("Zm9v\nYmFy")); // whitespace
-    CHECK_FALSE(decodeBase64Strict("Zm9-"));       // URL-safe alphabet
-    CHECK_FALSE(decodeBase64Strict("Zh=="));       // non-canonical trailing bits
-    CHECK_FALSE(decodeBase64Strict("Z==="));
-    CHECK_FALSE(decodeBase64Strict("Zg==Zg==")); // padding in the middle
-}
 
 TEST_CASE("signatures are base64 HMAC-SHA512 (RFC 4231 test case 1)")
 {
