@@ -9,15 +9,13 @@
 namespace berth
 {
 
-// runDownloads as the fetch stage (docs/architecture.md, "The four stages"). Stage0 starts a window of
-// downloads (takes their fetch locks, sees what is already stored), then
-// forks the fetch stage, which runs the transfers with runDownloads but
-// writes the bytes only into a fresh staging directory under the store's
-// tmp/, sandboxed by fetchPolicy. Back in stage0 each staged file is fed
-// through its download's write() and finish(), which check the digests and
-// publish: what the stage produced is never trusted, only its bytes are
-// used. Then the next window: the fds held grow with the transfers in
-// flight, not with the number of downloads.
+// runDownloads as the fetch stage (docs/architecture.md, "The four stages"). Stage0 starts a window
+// of downloads (takes their fetch locks, sees what is already stored), then forks the fetch stage,
+// which runs the transfers with runDownloads but writes the bytes only into a fresh staging
+// directory under the store's tmp/, sandboxed by fetchPolicy. Back in stage0 each staged file is
+// fed through its download's write() and finish(), which check the digests and publish: what the
+// stage produced is never trusted, only its bytes are used. Then the next window: the fds held grow
+// with the transfers in flight, not with the number of downloads.
 Result<void> runDownloadsInStage(Store& store, HttpClient& http,
                                  const std::vector<Download*>& downloads,
                                  const DownloadHooks& hooks, Progress& progress, int parallel);

@@ -1,10 +1,10 @@
 #pragma once
 
 #include <berth/base/result.hpp>
-
 #include <string>
 
-namespace berth {
+namespace berth
+{
 
 // Where an image comes from, as the user wrote it.
 struct ImageReference {

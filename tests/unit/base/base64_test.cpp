@@ -24,10 +24,6 @@ TEST_CASE("base64 matches RFC 4648 test vectors and is strict")
 
 TEST_CASE("base64 round-trips every length")
 {
-    CHECK(encodeBase64("") == "");
-    CHECK(encodeBase64("f") == "Zg==");
-    CHECK(encodeBase64("fo") == "Zm8=");
-    CHECK(encodeBase64("foo") == "Zm9v");
     CHECK(encodeBase64("user:pa:ss") == "dXNlcjpwYTpzcw==");
     for (std::string s : {std::string(""), std::string("a"), std::string("ab"), std::string("abc"),
                           std::string("abcd"), std::string("\xff\x00\x80", 3)}) {
