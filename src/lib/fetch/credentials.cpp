@@ -108,6 +108,9 @@ Result<std::optional<Credential>> findCredentialIn(std::string_view authJson,
             BERTH_TRY(std::string auth,
                       jsonOptionalString(entry, "auth", "auth entry '" + key + "'"));
             if (auth.empty()) continue; // credential helpers store nothing here
+            // Go's decoder, and so Docker's and Podman's, skips line breaks:
+            // `base64` wraps its output at 76 columns.
+            std::erase_if(auth, [](char c) { return c == '\n' || c == '\r'; });
             BERTH_TRY(std::string decoded, decodeBase64(auth).context("auth entry '" + key + "'"));
             auto colon = decoded.find(':');
             if (colon == std::string::npos)

@@ -175,3 +175,23 @@ TEST_CASE("a missing credential helper is one error naming it")
     CHECK(r.error().message().find("docker-credential-berth-test-no-such-helper") !=
           std::string::npos);
 }
+
+TEST_CASE("an auth entry wrapped by the base64 tool is read; one that is not base64 is refused")
+{
+    std::string user(40, 'u'), password(40, 'p');
+    std::string encoded = encodeBase64(user + ":" + password);
+    REQUIRE(encoded.size() > 76);
+    // As `base64` writes it: a line break after 76 columns, here as JSON's \n.
+    std::string wrapped = encoded.substr(0, 76) + "\\n" + encoded.substr(76);
+    auto found = findCredentialIn(R"({"auths": {"reg.example": {"auth": ")" + wrapped + R"("}}})",
+                                  "reg.example", "app");
+    REQUIRE(found);
+    REQUIRE(*found);
+    CHECK((*found)->username == user);
+    CHECK((*found)->password == password);
+
+    auto bad = findCredentialIn(R"({"auths": {"reg.example": {"auth": "not base64!"}}})",
+                                "reg.example", "app");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message().find("auth entry 'reg.example'") != std::string::npos);
+}
