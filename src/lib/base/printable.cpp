@@ -98,7 +98,7 @@ std::string printable(std::string_view text)
             out += "\\u00";
             out += digits[cp >> 4];
             out += digits[cp & 0xf];
-        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0x202e || cp == 0x200e || cp == 0x200f ||
+        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0x200e || cp == 0x200f ||
                    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
             // Line separators and bidirectional overrides: they move or hide
             // what follows on the line.
