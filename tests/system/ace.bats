@@ -55,6 +55,27 @@ API='u=$AC_METADATA_URL/acMetadata/v1'
     assert_contains "$output" refused
 }
 
+@test "an app's malformed or non-canonical HMAC signature is refused, and the service goes on" {
+    run_berth -0 "$INSECURE" run --rm "$FIXTURES/busybox.aci" /bin/sh -c "$API"'
+        uuid=$(wget -q -O - "$u/pod/uuid")
+        sig=$(wget -q -O - --post-data "content=x" "$u/pod/hmac/sign")
+        # The same bytes with a non-zero bit where the padding is: the
+        # last character before "==" moved by one.
+        last=$(printf %s "$sig" | cut -c86)
+        next=$(printf %s "$last" | tr "A-Za-z0-9+/" "B-Za-z0-9+/A")
+        bent=$(printf %s "$sig" | cut -c1-85)$next==
+        for s in "not base64" "$bent" "$(printf %s "$sig" | cut -c1-86)" ""; do
+            enc=$(printf %s "$s" | sed "s/+/%2B/g; s|/|%2F|g; s/=/%3D/g; s/ /+/g")
+            wget -q -O /dev/null --post-data "content=x&uuid=$uuid&signature=$enc" \
+                "$u/pod/hmac/verify" && echo "ACCEPTED $s"
+        done
+        enc=$(printf %s "$sig" | sed "s/+/%2B/g; s|/|%2F|g; s/=/%3D/g")
+        wget -q -O /dev/null --post-data "content=x&uuid=$uuid&signature=$enc" \
+            "$u/pod/hmac/verify" && echo "still verifies"'
+    assert_not_contains "$output" ACCEPTED
+    assert_contains "$output" "still verifies"
+}
+
 @test "a malformed --volume is berth's error 125, naming the option" {
     run_berth -125 "$INSECURE" run --rm --volume data,kind=host "$FIXTURES/busybox.aci" true
     assert_one_line_error "data,kind=host.*source"
